@@ -1,0 +1,28 @@
+# temp_id — PGXS build.  `make && make install`, then `make installcheck`
+# against a running server (test/check does all of it on throwaway clusters).
+
+EXTENSION = temp_id
+MODULE_big = temp_id
+DATA = temp_id--1.0.sql
+OBJS = \
+	src/temp_id.o \
+	src/settings.o \
+	src/resident_id_core.o \
+	src/resident_id.o \
+	src/mask.o
+
+PG_CPPFLAGS = -I$(srcdir)/src
+SHLIB_LINK = -lqrencode -lpng
+
+REGRESS = resident_id
+REGRESS_OPTS = --load-extension=temp_id
+
+ISOLATION =
+ISOLATION_OPTS = --inputdir=test/isolation --load-extension=temp_id
+
+TAP_TESTS = 1
+PROVE_TESTS = test/t/*.pl
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
