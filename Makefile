@@ -9,12 +9,16 @@ OBJS = \
 	src/settings.o \
 	src/resident_id_core.o \
 	src/resident_id.o \
-	src/mask.o
+	src/qr.o \
+	src/mask.o \
+	src/db.o \
+	src/lifecycle.o \
+	src/audit.o
 
 PG_CPPFLAGS = -I$(srcdir)/src
 SHLIB_LINK = -lqrencode -lpng
 
-REGRESS = resident_id
+REGRESS = resident_id qr_render
 REGRESS_OPTS = --load-extension=temp_id
 
 ISOLATION =

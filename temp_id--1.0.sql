@@ -114,3 +114,208 @@ CREATE FUNCTION temp_id.mask(temp_id.resident_id) RETURNS text
 	AS 'MODULE_PATHNAME', 'resident_id_mask' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION temp_id.mask_name(text) RETURNS text
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+------------------------------------------------------------------------
+-- Enums and tables.  Every table and sequence is registered with
+-- pg_extension_config_dump, so pg_dump keeps its rows.
+------------------------------------------------------------------------
+
+CREATE TYPE temp_id.document_type AS ENUM (
+	'resident_id_card', 'passport', 'hk_macao_pass', 'taiwan_pass',
+	'foreign_permanent_residence', 'residence_permit');
+CREATE TYPE temp_id.checkpoint AS ENUM (
+	'ticket_purchase', 'real_name_check', 'station_entry', 'boarding');
+
+CREATE SEQUENCE temp_id.applications_id_seq;
+CREATE TABLE temp_id.applications (
+	id				bigint PRIMARY KEY DEFAULT nextval('temp_id.applications_id_seq'),
+	applied_at		timestamptz NOT NULL,
+	document_type	temp_id.document_type NOT NULL,
+	id_number		temp_id.resident_id,	-- only for resident ID cards
+	full_name		text NOT NULL,
+	location		point,
+	account_id		text,
+	status			text NOT NULL CHECK (status IN
+						('pending_verification', 'issued', 'rejected', 'refused')),
+	reason			text CHECK (reason IN
+						('unsupported_document', 'location_required',
+						 'monthly_quota_exhausted', 'active_certificate',
+						 'verification_timeout', 'identity_check_failed')),
+	retry_after		timestamptz,
+	decided_at		timestamptz,
+	certificate_id	bigint,
+	score			real,
+	provider_ref	text
+);
+ALTER SEQUENCE temp_id.applications_id_seq OWNED BY temp_id.applications.id;
+CREATE INDEX applications_id_number_idx ON temp_id.applications (id_number, applied_at);
+CREATE INDEX applications_account_idx ON temp_id.applications (account_id, applied_at)
+	WHERE account_id IS NOT NULL;
+CREATE INDEX applications_applied_at_idx ON temp_id.applications (applied_at);
+
+-- One row per person: the lock every issuing decision takes, and the
+-- month's count and latest validity end that decision reads.
+CREATE TABLE temp_id.holders (
+	id_number				temp_id.resident_id PRIMARY KEY,
+	quota_month				date NOT NULL,
+	quota_used				int NOT NULL CHECK (quota_used >= 0),
+	active_certificate_id	bigint,
+	active_until			timestamptz
+);
+
+CREATE SEQUENCE temp_id.certificates_id_seq;
+CREATE TABLE temp_id.certificates (
+	id				bigint PRIMARY KEY DEFAULT nextval('temp_id.certificates_id_seq'),
+	application_id	bigint NOT NULL UNIQUE REFERENCES temp_id.applications,
+	id_number		temp_id.resident_id NOT NULL,
+	holder_name		text NOT NULL,
+	account_id		text,
+	valid_from		timestamptz NOT NULL,
+	valid_until		timestamptz NOT NULL,
+	issue_month		date NOT NULL,
+	minor			boolean NOT NULL,
+	status			text NOT NULL DEFAULT 'issued' CHECK (status IN ('issued', 'revoked')),
+	revoked_at		timestamptz,
+	revoke_reason	text,
+	secret			bytea NOT NULL CHECK (length(secret) = 32)	-- token key; never shown
+);
+ALTER SEQUENCE temp_id.certificates_id_seq OWNED BY temp_id.certificates.id;
+CREATE INDEX certificates_id_number_idx ON temp_id.certificates (id_number, valid_until);
+CREATE INDEX certificates_valid_from_idx ON temp_id.certificates (valid_from);
+
+CREATE SEQUENCE temp_id.qr_sessions_id_seq;
+CREATE TABLE temp_id.qr_sessions (
+	id				bigint PRIMARY KEY DEFAULT nextval('temp_id.qr_sessions_id_seq'),
+	certificate_id	bigint NOT NULL REFERENCES temp_id.certificates,
+	opened_at		timestamptz NOT NULL,
+	expires_at		timestamptz NOT NULL,
+	opened_by		text NOT NULL CHECK (opened_by IN
+						('issue', 'page_timeout', 'page_reopened', 'relogin')),
+	passed			boolean NOT NULL,
+	score			real,
+	provider_ref	text
+);
+ALTER SEQUENCE temp_id.qr_sessions_id_seq OWNED BY temp_id.qr_sessions.id;
+CREATE INDEX qr_sessions_certificate_idx ON temp_id.qr_sessions (certificate_id);
+CREATE INDEX qr_sessions_opened_at_idx ON temp_id.qr_sessions (opened_at);
+
+-- The scan log: written by verify_code for every call, append-only.
+CREATE TABLE temp_id.scans (
+	scanned_at		timestamptz NOT NULL,
+	checkpoint		temp_id.checkpoint NOT NULL,
+	station			text,
+	gate			text,
+	accepted		boolean NOT NULL,
+	reason			text NOT NULL,
+	certificate_id	bigint
+);
+CREATE INDEX scans_station_idx ON temp_id.scans (station, scanned_at);
+CREATE INDEX scans_scanned_at_idx ON temp_id.scans USING brin (scanned_at);
+
+CREATE SEQUENCE temp_id.audit_id_seq;
+CREATE TABLE temp_id.audit (
+	id				bigint PRIMARY KEY DEFAULT nextval('temp_id.audit_id_seq'),
+	clock_at		timestamptz NOT NULL,	-- the rules' clock (temp_id.now)
+	real_at			timestamptz NOT NULL,	-- the wall clock
+	table_name		text NOT NULL,
+	row_id			bigint,
+	operation		text NOT NULL,
+	old_status		text,
+	new_status		text,
+	db_role			text NOT NULL,
+	app_account		text,
+	txid			bigint NOT NULL,
+	changes			jsonb
+);
+ALTER SEQUENCE temp_id.audit_id_seq OWNED BY temp_id.audit.id;
+CREATE INDEX audit_row_idx ON temp_id.audit (table_name, row_id);
+CREATE INDEX audit_real_at_idx ON temp_id.audit (real_at);
+
+SELECT pg_catalog.pg_extension_config_dump('temp_id.applications', '');
+SELECT pg_catalog.pg_extension_config_dump('temp_id.applications_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('temp_id.holders', '');
+SELECT pg_catalog.pg_extension_config_dump('temp_id.certificates', '');
+SELECT pg_catalog.pg_extension_config_dump('temp_id.certificates_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('temp_id.qr_sessions', '');
+SELECT pg_catalog.pg_extension_config_dump('temp_id.qr_sessions_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('temp_id.scans', '');
+SELECT pg_catalog.pg_extension_config_dump('temp_id.audit', '');
+SELECT pg_catalog.pg_extension_config_dump('temp_id.audit_id_seq', '');
+
+------------------------------------------------------------------------
+-- The audit trail (src/audit.c).  Trigger arguments: the status column,
+-- then the columns never recorded.
+------------------------------------------------------------------------
+
+CREATE FUNCTION temp_id.audit_row() RETURNS trigger
+	AS 'MODULE_PATHNAME' LANGUAGE C;
+CREATE FUNCTION temp_id.append_only() RETURNS trigger
+	AS 'MODULE_PATHNAME' LANGUAGE C;
+
+CREATE TRIGGER audit AFTER INSERT OR UPDATE ON temp_id.applications
+	FOR EACH ROW EXECUTE FUNCTION temp_id.audit_row('status', 'location');
+CREATE TRIGGER audit AFTER INSERT OR UPDATE ON temp_id.certificates
+	FOR EACH ROW EXECUTE FUNCTION temp_id.audit_row('status', 'secret');
+CREATE TRIGGER audit AFTER INSERT OR UPDATE ON temp_id.qr_sessions
+	FOR EACH ROW EXECUTE FUNCTION temp_id.audit_row('');
+
+CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON temp_id.audit
+	FOR EACH ROW EXECUTE FUNCTION temp_id.append_only();
+CREATE TRIGGER append_only_truncate BEFORE TRUNCATE ON temp_id.audit
+	FOR EACH STATEMENT EXECUTE FUNCTION temp_id.append_only();
+CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON temp_id.scans
+	FOR EACH ROW EXECUTE FUNCTION temp_id.append_only();
+CREATE TRIGGER append_only_truncate BEFORE TRUNCATE ON temp_id.scans
+	FOR EACH STATEMENT EXECUTE FUNCTION temp_id.append_only();
+
+------------------------------------------------------------------------
+-- The API (src/lifecycle.c).  SECURITY DEFINER with search_path pinned:
+-- the app role may call these but may not touch the tables.
+------------------------------------------------------------------------
+
+CREATE FUNCTION temp_id.clock() RETURNS timestamptz
+	AS 'MODULE_PATHNAME', 'tid_clock_sql' LANGUAGE C VOLATILE PARALLEL SAFE;
+COMMENT ON FUNCTION temp_id.clock() IS 'the instant every rule uses: temp_id.now, or the real clock';
+
+CREATE FUNCTION temp_id.apply(document_type temp_id.document_type, id_number text,
+		full_name text, location point, account_id text DEFAULT NULL)
+	RETURNS TABLE (application_id bigint, status text, reason text, retry_after timestamptz)
+	AS 'MODULE_PATHNAME', 'tid_apply' LANGUAGE C VOLATILE
+	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+CREATE FUNCTION temp_id.confirm_identity(application_id bigint, passed boolean,
+		score real DEFAULT NULL, provider_ref text DEFAULT NULL)
+	RETURNS TABLE (application_id bigint, status text, reason text, certificate_id bigint,
+				   valid_from timestamptz, valid_until timestamptz, session_id bigint)
+	AS 'MODULE_PATHNAME', 'tid_confirm_identity' LANGUAGE C VOLATILE
+	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+CREATE FUNCTION temp_id.revoke(certificate_id bigint, reason text) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'tid_revoke' LANGUAGE C VOLATILE
+	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+CREATE FUNCTION temp_id.quota_status(id_number text)
+	RETURNS TABLE (month date, used int, remaining int, active_certificate_id bigint,
+				   active_until timestamptz, next_apply_at timestamptz)
+	AS 'MODULE_PATHNAME', 'tid_quota_status' LANGUAGE C VOLATILE
+	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+------------------------------------------------------------------------
+-- QR rendering (src/qr.c): a token as an SVG document, a PNG file or
+-- half-block text for a terminal, at error correction level M with the
+-- 4-module quiet zone.  Not STRICT: a NULL argument raises 22004, an
+-- empty or too long token or a module_px outside 1..64 raises 22023.
+------------------------------------------------------------------------
+
+CREATE FUNCTION temp_id.qr_svg(token text, module_px int DEFAULT 4) RETURNS text
+	AS 'MODULE_PATHNAME', 'qr_svg' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION temp_id.qr_svg(text, int) IS 'QR code of token as an SVG document, module_px pixels per module';
+CREATE FUNCTION temp_id.qr_png(token text, module_px int DEFAULT 4) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'qr_png' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION temp_id.qr_png(text, int) IS 'QR code of token as a 1-bit grayscale PNG file, module_px pixels per module';
+CREATE FUNCTION temp_id.qr_text(token text) RETURNS text
+	AS 'MODULE_PATHNAME', 'qr_text' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION temp_id.qr_text(text) IS 'QR code of token in Unicode half blocks, for dark text on a light terminal background';
+CREATE FUNCTION temp_id.qr_version(token text) RETURNS int
+	AS 'MODULE_PATHNAME', 'qr_version' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION temp_id.qr_version(text) IS 'QR version (1-40) that token needs at error correction level M';

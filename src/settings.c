@@ -11,6 +11,7 @@
  */
 #include "temp_id.h"
 
+#include "fmgr.h"
 #include "miscadmin.h"
 #include "pgtime.h"
 #include "utils/datetime.h"
@@ -271,4 +272,12 @@ tid_today_ymd(void)
 
 	local_fields(tid_clock(), &tm);
 	return tm.tm_year * 10000 + tm.tm_mon * 100 + tm.tm_mday;
+}
+
+PG_FUNCTION_INFO_V1(tid_clock_sql);
+
+Datum
+tid_clock_sql(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TIMESTAMPTZ(tid_clock());
 }

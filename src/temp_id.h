@@ -43,6 +43,11 @@ extern int64 tid_parse_resident_id(const char *s, size_t len);
 extern char *tid_mask_name(const char *name);
 extern char *tid_mask_resident_id(int64 body);
 
+/* lifecycle.c: open a QR display session (also used by reverify) */
+extern int64 tid_open_session(int64 certificate_id, TimestampTz now,
+							  const char *opened_by, bool passed,
+							  Datum score, bool score_null, text *provider_ref);
+
 /* audit.c: purge lifts the append-only guard for its own statement */
 extern bool tid_purge_in_progress;
 
