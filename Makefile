@@ -13,7 +13,9 @@ OBJS = \
 	src/mask.o \
 	src/db.o \
 	src/lifecycle.o \
-	src/audit.o
+	src/audit.o \
+	src/token.o \
+	src/scan.o
 
 PG_CPPFLAGS = -I$(srcdir)/src
 SHLIB_LINK = -lqrencode -lpng

@@ -301,6 +301,28 @@ CREATE FUNCTION temp_id.quota_status(id_number text)
 	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
 ------------------------------------------------------------------------
+-- QR sessions and tokens (src/token.c, src/scan.c).  verify_code is not
+-- SECURITY DEFINER: it reads and writes through the access methods, which
+-- check no table privileges and resolve nothing through search_path.
+------------------------------------------------------------------------
+
+CREATE FUNCTION temp_id.reverify(certificate_id bigint, passed boolean, reason text,
+		score real DEFAULT NULL, provider_ref text DEFAULT NULL) RETURNS bigint
+	AS 'MODULE_PATHNAME', 'tid_reverify' LANGUAGE C VOLATILE
+	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+CREATE FUNCTION temp_id.qr_code(session_id bigint)
+	RETURNS TABLE (token text, expires_at timestamptz, session_expires_at timestamptz)
+	AS 'MODULE_PATHNAME', 'tid_qr_code' LANGUAGE C VOLATILE STRICT
+	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+CREATE FUNCTION temp_id.verify_code(token text, checkpoint temp_id.checkpoint,
+		station text DEFAULT NULL, gate text DEFAULT NULL)
+	RETURNS TABLE (accepted boolean, reason text, certificate_id bigint, holder_name text,
+				   id_number text, valid_until timestamptz)
+	AS 'MODULE_PATHNAME', 'tid_verify_code' LANGUAGE C VOLATILE ROWS 1;
+
+------------------------------------------------------------------------
 -- QR rendering (src/qr.c): a token as an SVG document, a PNG file or
 -- half-block text for a terminal, at error correction level M with the
 -- 4-module quiet zone.  Not STRICT: a NULL argument raises 22004, an

@@ -1,0 +1,302 @@
+/*
+ * token.c
+ *		Minting QR tokens: the token format and MAC (see token.h), and the
+ *		qr_code and reverify functions that hand tokens and display
+ *		sessions to the app.
+ *
+ * Tokens are derived, not stored: like RFC 6238, a token is a function of
+ * the certificate's secret and the time step, so issuing one writes
+ * nothing.  The MAC is HMAC-SHA-256 through PostgreSQL's own
+ * common/hmac.h, which uses the server's OpenSSL: no second crypto library,
+ * and no dependency on pgcrypto being installed in a particular schema.
+ */
+#include "temp_id.h"
+
+#include "common/hmac.h"
+#include "common/sha2.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+#include "db.h"
+#include "token.h"
+
+PG_FUNCTION_INFO_V1(tid_qr_code);
+PG_FUNCTION_INFO_V1(tid_reverify);
+
+static const char base36[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+static const char base32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+static int
+put_base36(char *out, uint64 v)
+{
+	char		tmp[16];
+	int			n = 0;
+
+	do
+	{
+		tmp[n++] = base36[v % 36];
+		v /= 36;
+	} while (v > 0);
+	for (int i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	return n;
+}
+
+/* base 36, upper case, no leading zero, at most 12 digits (< 36^12 > 2^62) */
+static bool
+get_base36(const char *s, size_t len, int64 *out)
+{
+	uint64		v = 0;
+
+	if (len == 0 || len > 12 || (s[0] == '0' && len > 1))
+		return false;
+	for (size_t i = 0; i < len; i++)
+	{
+		const char *p = (s[i] != '\0') ? strchr(base36, s[i]) : NULL;
+
+		if (p == NULL)
+			return false;
+		v = v * 36 + (uint64) (p - base36);
+	}
+	if (v > (uint64) PG_INT64_MAX)
+		return false;
+	*out = (int64) v;
+	return true;
+}
+
+bool
+token_parse(const char *s, size_t len, TokenParts *out)
+{
+	const char *dot1,
+			   *dot2;
+
+	if (len > TOKEN_MAX_LEN || len < TOKEN_MAC_CHARS + 4)
+		return false;
+	dot1 = memchr(s, '.', len);
+	if (dot1 == NULL)
+		return false;
+	dot2 = memchr(dot1 + 1, '.', len - (dot1 + 1 - s));
+	if (dot2 == NULL || (size_t) (s + len - (dot2 + 1)) != TOKEN_MAC_CHARS)
+		return false;
+	if (!get_base36(s, dot1 - s, &out->certificate_id) ||
+		!get_base36(dot1 + 1, dot2 - dot1 - 1, &out->step))
+		return false;
+	for (int i = 0; i < TOKEN_MAC_CHARS; i++)
+	{
+		char		c = dot2[1 + i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= '2' && c <= '7')))
+			return false;
+		out->mac[i] = c;
+	}
+	return true;
+}
+
+static void
+put_be64(uint8 *out, uint64 v)
+{
+	for (int i = 7; i >= 0; i--)
+	{
+		out[i] = (uint8) (v & 0xff);
+		v >>= 8;
+	}
+}
+
+void
+token_mac(const uint8 *secret, size_t secret_len, int64 certificate_id,
+		  int64 step, char out[TOKEN_MAC_CHARS])
+{
+	uint8		msg[3 + 16];
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+	pg_hmac_ctx *ctx = pg_hmac_create(PG_SHA256);
+	uint64		acc = 0;
+	int			bits = 0,
+				n = 0;
+
+	memcpy(msg, "TI1", 3);
+	put_be64(msg + 3, (uint64) certificate_id);
+	put_be64(msg + 11, (uint64) step);
+	if (ctx == NULL ||
+		pg_hmac_init(ctx, secret, secret_len) < 0 ||
+		pg_hmac_update(ctx, msg, sizeof(msg)) < 0 ||
+		pg_hmac_final(ctx, digest, sizeof(digest)) < 0)
+	{
+		pg_hmac_free(ctx);
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not compute a token MAC")));
+	}
+	pg_hmac_free(ctx);
+
+	/* base 32 of the first 80 bits: 16 groups of 5 */
+	for (int i = 0; i < TOKEN_MAC_BYTES; i++)
+	{
+		acc = (acc << 8) | digest[i];
+		bits += 8;
+		while (bits >= 5)
+		{
+			bits -= 5;
+			out[n++] = base32[(acc >> bits) & 31];
+		}
+	}
+}
+
+bool
+token_mac_equal(const char *a, const char *b)
+{
+	unsigned char diff = 0;
+
+	for (int i = 0; i < TOKEN_MAC_CHARS; i++)
+		diff |= (unsigned char) (a[i] ^ b[i]);
+	return diff == 0;
+}
+
+char *
+token_format(const uint8 *secret, size_t secret_len, int64 certificate_id, int64 step)
+{
+	char	   *out = palloc(TOKEN_MAX_LEN + 1);
+	int			n = 0;
+
+	n += put_base36(out + n, (uint64) certificate_id);
+	out[n++] = '.';
+	n += put_base36(out + n, (uint64) step);
+	out[n++] = '.';
+	token_mac(secret, secret_len, certificate_id, step, out + n);
+	n += TOKEN_MAC_CHARS;
+	out[n] = '\0';
+	return out;
+}
+
+/* steps count code_interval seconds from the Unix epoch, as TOTP does */
+int64
+token_step(TimestampTz t)
+{
+	int64		unix_us = t + (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
+	int64		len = (int64) tid_code_interval_s * USECS_PER_SEC;
+
+	return unix_us >= 0 ? unix_us / len : -((-unix_us + len - 1) / len);
+}
+
+TimestampTz
+token_step_end(int64 step)
+{
+	return (step + 1) * (int64) tid_code_interval_s * USECS_PER_SEC -
+		(int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
+}
+
+static TidPlan session_read = {
+	"SELECT s.certificate_id, s.expires_at, s.passed, c.status, c.valid_until, c.secret"
+	" FROM temp_id.qr_sessions s JOIN temp_id.certificates c ON c.id = s.certificate_id"
+	" WHERE s.id = $1",
+	1, {"int8"}
+};
+static TidPlan cert_state = {
+	"SELECT status, valid_until FROM temp_id.certificates WHERE id = $1 FOR SHARE",
+	1, {"int8"}
+};
+
+/* TI002 unless the certificate is issued, unrevoked and unexpired at now. */
+static void
+require_active(int64 cert_id, const char *status, TimestampTz valid_until, TimestampTz now)
+{
+	if (strcmp(status, "issued") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_TI_NOT_ACTIVE),
+				 errmsg("certificate %lld is not active", (long long) cert_id),
+				 errdetail("It has been revoked.")));
+	if (now >= valid_until)
+		ereport(ERROR,
+				(errcode(ERRCODE_TI_NOT_ACTIVE),
+				 errmsg("certificate %lld is not active", (long long) cert_id),
+				 errdetail("It expired at %s.", timestamptz_to_str(valid_until)),
+				 errhint("Apply for a new certificate with temp_id.apply.")));
+}
+
+Datum
+tid_qr_code(PG_FUNCTION_ARGS)
+{
+	TimestampTz now = tid_clock();
+	int64		session_id = PG_GETARG_INT64(0);
+	int64		cert_id;
+	TimestampTz session_expires;
+	bool		isnull;
+	bytea	   *secret;
+	int64		step;
+	Datum		out[3];
+	bool		outnull[3] = {false, false, false};
+
+	SPI_connect();
+	{
+		Datum		v[1] = {Int64GetDatum(session_id)};
+
+		if (tid_exec(&session_read, v, NULL, 1) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("QR session %lld does not exist", (long long) session_id)));
+	}
+	cert_id = DatumGetInt64(tid_col(1, &isnull));
+	session_expires = DatumGetTimestampTz(tid_col(2, &isnull));
+	require_active(cert_id, TextDatumGetCString(tid_col(4, &isnull)),
+				   DatumGetTimestampTz(tid_col(5, &isnull)), now);
+	if (!DatumGetBool(tid_col(3, &isnull)) || now >= session_expires)
+		ereport(ERROR,
+				(errcode(ERRCODE_TI_SESSION_EXPIRED),
+				 errmsg("QR session %lld has expired", (long long) session_id),
+				 errhint("Run a new real-person check and call temp_id.reverify.")));
+	secret = DatumGetByteaPP(tid_col(6, &isnull));
+	step = token_step(now);
+	out[0] = CStringGetTextDatum(token_format((uint8 *) VARDATA_ANY(secret),
+											  VARSIZE_ANY_EXHDR(secret), cert_id, step));
+	out[1] = TimestampTzGetDatum(token_step_end(step));
+	out[2] = TimestampTzGetDatum(session_expires);
+	tid_return_row(fcinfo, out, outnull);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+Datum
+tid_reverify(PG_FUNCTION_ARGS)
+{
+	TimestampTz now = tid_clock();
+	int64		cert_id;
+	char	   *reason;
+	bool		passed;
+	bool		isnull;
+	int64		session_id;
+
+	for (int i = 0; i < 3; i++)
+		if (PG_ARGISNULL(i))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("certificate_id, passed and reason must not be null")));
+	cert_id = PG_GETARG_INT64(0);
+	passed = PG_GETARG_BOOL(1);
+	reason = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	if (strcmp(reason, "page_timeout") != 0 && strcmp(reason, "page_reopened") != 0 &&
+		strcmp(reason, "relogin") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid re-verification reason"),
+				 errhint("The reason is one of page_timeout, page_reopened, relogin.")));
+
+	SPI_connect();
+	{
+		Datum		v[1] = {Int64GetDatum(cert_id)};
+
+		if (tid_exec(&cert_state, v, NULL, 1) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("certificate %lld does not exist", (long long) cert_id)));
+	}
+	require_active(cert_id, TextDatumGetCString(tid_col(1, &isnull)),
+				   DatumGetTimestampTz(tid_col(2, &isnull)), now);
+	session_id = tid_open_session(cert_id, now, reason, passed,
+								  PG_ARGISNULL(3) ? (Datum) 0 : PG_GETARG_DATUM(3),
+								  PG_ARGISNULL(3),
+								  PG_ARGISNULL(4) ? NULL : PG_GETARG_TEXT_PP(4));
+	SPI_finish();
+	if (!passed)
+		PG_RETURN_NULL();
+	PG_RETURN_INT64(session_id);
+}
