@@ -102,12 +102,33 @@ tid_col(int n, bool *isnull)
 	return SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, n, isnull);
 }
 
+/*
+ * One row, returned value-per-call with isDone = ExprSingleResult: no
+ * tuplestore, and the result descriptor is built once per call site.  With
+ * SPI connected the row is copied out to the caller's context, since SPI's
+ * own is freed by SPI_finish.
+ */
 Datum
-tid_return_row(FunctionCallInfo fcinfo, Datum *values, bool *nulls)
+tid_return_row(FunctionCallInfo fcinfo, Datum *values, bool *nulls, bool spi_connected)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	TupleDesc	desc = (TupleDesc) fcinfo->flinfo->fn_extra;
+	HeapTuple	tuple;
 
-	InitMaterializedSRF(fcinfo, 0);
-	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	return (Datum) 0;
+	if (desc == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+
+		if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "function returning a row called in a context that cannot accept one");
+		desc = BlessTupleDesc(CreateTupleDescCopy(desc));
+		fcinfo->flinfo->fn_extra = desc;
+		MemoryContextSwitchTo(old);
+	}
+	if (rsinfo != NULL && IsA(rsinfo, ReturnSetInfo))
+		rsinfo->isDone = ExprSingleResult;
+	tuple = heap_form_tuple(desc, values, nulls);
+	if (spi_connected)
+		return PointerGetDatum(SPI_returntuple(tuple, desc));
+	return HeapTupleGetDatum(tuple);
 }

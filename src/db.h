@@ -33,6 +33,7 @@ extern Oid	tid_namespace(void);
 extern Oid	tid_type(const char *name);
 
 /* Return one row from a function declared RETURNS TABLE. */
-extern Datum tid_return_row(FunctionCallInfo fcinfo, Datum *values, bool *nulls);
+extern Datum tid_return_row(FunctionCallInfo fcinfo, Datum *values, bool *nulls,
+							 bool spi_connected);
 
 #endif							/* TEMP_ID_DB_H */

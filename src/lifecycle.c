@@ -258,6 +258,7 @@ Datum
 tid_apply(PG_FUNCTION_ARGS)
 {
 	TimestampTz now = tid_clock();
+	Datum		result;
 	char	   *doc;
 	text	   *id_text;
 	int64		id_number = 0;
@@ -323,9 +324,9 @@ tid_apply(PG_FUNCTION_ARGS)
 	outnull[2] = (n[7] == 'n');
 	out[3] = v[8];
 	outnull[3] = (n[8] == 'n');
-	tid_return_row(fcinfo, out, outnull);
+	result = tid_return_row(fcinfo, out, outnull, true);
 	SPI_finish();
-	return (Datum) 0;
+	return result;
 }
 
 /* Record a decision on an application that does not issue. */
@@ -443,6 +444,7 @@ Datum
 tid_confirm_identity(PG_FUNCTION_ARGS)
 {
 	TimestampTz now = tid_clock();
+	Datum		result;
 	int64		app_id;
 	TimestampTz applied_at;
 	int64		id_number;
@@ -527,9 +529,9 @@ tid_confirm_identity(PG_FUNCTION_ARGS)
 		out[2] = CStringGetTextDatum(reason);
 		outnull[2] = false;
 	}
-	tid_return_row(fcinfo, out, outnull);
+	result = tid_return_row(fcinfo, out, outnull, true);
 	SPI_finish();
-	return (Datum) 0;
+	return result;
 }
 
 Datum
@@ -594,6 +596,7 @@ Datum
 tid_quota_status(PG_FUNCTION_ARGS)
 {
 	TimestampTz now = tid_clock();
+	Datum		result;
 	text	   *id_text;
 	int64		id_number;
 	Holder		h;
@@ -620,7 +623,7 @@ tid_quota_status(PG_FUNCTION_ARGS)
 		outnull[3] = outnull[4] = false;
 	}
 	out[5] = TimestampTzGetDatum(d.reason ? d.retry_after : now);
-	tid_return_row(fcinfo, out, outnull);
+	result = tid_return_row(fcinfo, out, outnull, true);
 	SPI_finish();
-	return (Datum) 0;
+	return result;
 }

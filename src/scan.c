@@ -243,6 +243,7 @@ Datum
 tid_verify_code(PG_FUNCTION_ARGS)
 {
 	TimestampTz now = tid_clock();
+	Datum		result;
 	TokenParts	tp;
 	TupleTableSlot *slot = NULL;
 	const char *reason = NULL;
@@ -320,8 +321,8 @@ tid_verify_code(PG_FUNCTION_ARGS)
 		out[5] = slot->tts_values[cache.att_valid_until - 1];
 		outnull[2] = outnull[3] = outnull[4] = outnull[5] = false;
 	}
-	tid_return_row(fcinfo, out, outnull);
+	result = tid_return_row(fcinfo, out, outnull, false);
 	if (slot)
 		ExecDropSingleTupleTableSlot(slot);
-	return (Datum) 0;
+	return result;
 }

@@ -217,6 +217,7 @@ Datum
 tid_qr_code(PG_FUNCTION_ARGS)
 {
 	TimestampTz now = tid_clock();
+	Datum		result;
 	int64		session_id = PG_GETARG_INT64(0);
 	int64		cert_id;
 	TimestampTz session_expires;
@@ -250,9 +251,9 @@ tid_qr_code(PG_FUNCTION_ARGS)
 											  VARSIZE_ANY_EXHDR(secret), cert_id, step));
 	out[1] = TimestampTzGetDatum(token_step_end(step));
 	out[2] = TimestampTzGetDatum(session_expires);
-	tid_return_row(fcinfo, out, outnull);
+	result = tid_return_row(fcinfo, out, outnull, true);
 	SPI_finish();
-	return (Datum) 0;
+	return result;
 }
 
 Datum
