@@ -15,7 +15,8 @@ OBJS = \
 	src/lifecycle.o \
 	src/audit.o \
 	src/token.o \
-	src/scan.o
+	src/scan.o \
+	src/purge.o
 
 PG_CPPFLAGS = -I$(srcdir)/src
 SHLIB_LINK = -lqrencode -lpng

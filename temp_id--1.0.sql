@@ -341,3 +341,158 @@ COMMENT ON FUNCTION temp_id.qr_text(text) IS 'QR code of token in Unicode half b
 CREATE FUNCTION temp_id.qr_version(token text) RETURNS int
 	AS 'MODULE_PATHNAME', 'qr_version' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
 COMMENT ON FUNCTION temp_id.qr_version(text) IS 'QR version (1-40) that token needs at error correction level M';
+
+------------------------------------------------------------------------
+-- History: the passenger's own history, the analysts' views (masked,
+-- never secrets) and retention (src/purge.c).
+------------------------------------------------------------------------
+
+CREATE FUNCTION temp_id.account_history(account_id text)
+	RETURNS TABLE (application_id bigint, applied_at timestamptz, status text, reason text,
+				   certificate_id bigint, valid_from timestamptz, valid_until timestamptz,
+				   holder_name text, id_number text)
+	LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+	SELECT a.id, a.applied_at, a.status, a.reason, a.certificate_id,
+		   c.valid_from, c.valid_until,
+		   temp_id.mask_name(a.full_name), temp_id.mask(a.id_number)
+	FROM temp_id.applications a
+	LEFT JOIN temp_id.certificates c ON c.id = a.certificate_id
+	WHERE a.account_id = account_history.account_id
+	  AND a.applied_at > temp_id.clock() - current_setting('temp_id.history_window')::interval
+	  AND a.applied_at <= temp_id.clock()
+	ORDER BY a.applied_at DESC, a.id DESC;
+END;
+
+CREATE VIEW temp_id.application_log AS
+SELECT a.id AS application_id, a.applied_at, a.document_type,
+	   temp_id.mask(a.id_number) AS id_number,
+	   temp_id.mask_name(a.full_name) AS holder_name,
+	   a.account_id IS NOT NULL AS registered,
+	   a.location IS NOT NULL AS location_given,
+	   a.status, a.reason, a.retry_after, a.decided_at, a.score,
+	   a.certificate_id, c.valid_from, c.valid_until, c.minor,
+	   c.status AS certificate_status, c.revoked_at
+FROM temp_id.applications a
+LEFT JOIN temp_id.certificates c ON c.id = a.certificate_id;
+
+CREATE VIEW temp_id.scan_log AS
+SELECT scanned_at, checkpoint, station, gate, accepted, reason, certificate_id
+FROM temp_id.scans;
+
+CREATE VIEW temp_id.audit_trail AS
+SELECT id, clock_at, real_at, table_name, row_id, operation, old_status, new_status,
+	   db_role, app_account, txid, changes
+FROM temp_id.audit;
+
+-- One row per day in temp_id.zone, from the first day with data to the last.
+-- Each count is a range scan over that day, so asking for one day reads one
+-- day.  Applications count on the day they were made, whatever their fate.
+CREATE VIEW temp_id.daily_summary AS
+WITH zone AS (
+	SELECT coalesce(current_setting('temp_id.zone', true), 'Asia/Shanghai') AS name
+), days AS (
+	SELECT g::date AS day,
+		   (g::date::timestamp AT TIME ZONE zone.name) AS day_start,
+		   ((g::date + 1)::timestamp AT TIME ZONE zone.name) AS day_end
+	FROM zone, generate_series(
+		(SELECT least((SELECT min(applied_at) FROM temp_id.applications),
+					  (SELECT min(scanned_at) FROM temp_id.scans)) AT TIME ZONE zone.name)::date,
+		(SELECT greatest((SELECT max(applied_at) FROM temp_id.applications),
+						 (SELECT max(scanned_at) FROM temp_id.scans)) AT TIME ZONE zone.name)::date,
+		interval '1 day') g
+)
+SELECT d.day, a.applications, a.issued, a.rejected,
+	   a.refused_unsupported_document, a.refused_location_required,
+	   a.refused_monthly_quota_exhausted, a.refused_active_certificate,
+	   a.refused_verification_timeout, a.pending, a.minors_issued,
+	   r.reverifications, r.reverifications_failed,
+	   s.scans_accepted, s.scans_rejected,
+	   s.rejected_malformed, s.rejected_bad_signature, s.rejected_stale_code,
+	   s.rejected_future_code, s.rejected_unknown_certificate,
+	   s.rejected_certificate_expired, s.rejected_certificate_revoked
+FROM days d,
+LATERAL (
+	SELECT count(*) AS applications,
+		   count(*) FILTER (WHERE x.status = 'issued') AS issued,
+		   count(*) FILTER (WHERE x.status = 'rejected') AS rejected,
+		   count(*) FILTER (WHERE x.reason = 'unsupported_document') AS refused_unsupported_document,
+		   count(*) FILTER (WHERE x.reason = 'location_required') AS refused_location_required,
+		   count(*) FILTER (WHERE x.reason = 'monthly_quota_exhausted') AS refused_monthly_quota_exhausted,
+		   count(*) FILTER (WHERE x.reason = 'active_certificate') AS refused_active_certificate,
+		   count(*) FILTER (WHERE x.reason = 'verification_timeout') AS refused_verification_timeout,
+		   count(*) FILTER (WHERE x.status = 'pending_verification') AS pending,
+		   count(*) FILTER (WHERE x.status = 'issued' AND c.minor) AS minors_issued
+	FROM temp_id.applications x
+	LEFT JOIN temp_id.certificates c ON c.id = x.certificate_id
+	WHERE x.applied_at >= d.day_start AND x.applied_at < d.day_end) a,
+LATERAL (
+	SELECT count(*) FILTER (WHERE q.passed) AS reverifications,
+		   count(*) FILTER (WHERE NOT q.passed) AS reverifications_failed
+	FROM temp_id.qr_sessions q
+	WHERE q.opened_at >= d.day_start AND q.opened_at < d.day_end
+	  AND q.opened_by <> 'issue') r,
+LATERAL (
+	SELECT count(*) FILTER (WHERE v.accepted) AS scans_accepted,
+		   count(*) FILTER (WHERE NOT v.accepted) AS scans_rejected,
+		   count(*) FILTER (WHERE v.reason = 'malformed') AS rejected_malformed,
+		   count(*) FILTER (WHERE v.reason = 'bad_signature') AS rejected_bad_signature,
+		   count(*) FILTER (WHERE v.reason = 'stale_code') AS rejected_stale_code,
+		   count(*) FILTER (WHERE v.reason = 'future_code') AS rejected_future_code,
+		   count(*) FILTER (WHERE v.reason = 'unknown_certificate') AS rejected_unknown_certificate,
+		   count(*) FILTER (WHERE v.reason = 'certificate_expired') AS rejected_certificate_expired,
+		   count(*) FILTER (WHERE v.reason = 'certificate_revoked') AS rejected_certificate_revoked
+	FROM temp_id.scans v
+	WHERE v.scanned_at >= d.day_start AND v.scanned_at < d.day_end) s;
+
+CREATE FUNCTION temp_id.purge(older_than interval)
+	RETURNS TABLE (table_name text, removed bigint)
+	AS 'MODULE_PATHNAME', 'tid_purge' LANGUAGE C VOLATILE;
+
+------------------------------------------------------------------------
+-- Privileges.  PUBLIC gets nothing; grant_app and grant_analyst hand out
+-- exactly what each kind of role needs.
+------------------------------------------------------------------------
+
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA temp_id FROM PUBLIC;
+REVOKE ALL ON ALL TABLES IN SCHEMA temp_id FROM PUBLIC;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA temp_id FROM PUBLIC;
+REVOKE ALL ON TYPE temp_id.resident_id, temp_id.document_type, temp_id.checkpoint FROM PUBLIC;
+
+CREATE FUNCTION temp_id.grant_app(role regrole) RETURNS void
+	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	EXECUTE format('GRANT USAGE ON SCHEMA temp_id TO %s', role);
+	EXECUTE format('GRANT USAGE ON TYPE temp_id.resident_id, temp_id.document_type,'
+				   ' temp_id.checkpoint TO %s', role);
+	EXECUTE format('GRANT EXECUTE ON FUNCTION'
+		' temp_id.apply(temp_id.document_type, text, text, point, text),'
+		' temp_id.confirm_identity(bigint, boolean, real, text),'
+		' temp_id.reverify(bigint, boolean, text, real, text),'
+		' temp_id.qr_code(bigint),'
+		' temp_id.verify_code(text, temp_id.checkpoint, text, text),'
+		' temp_id.revoke(bigint, text),'
+		' temp_id.quota_status(text),'
+		' temp_id.account_history(text),'
+		' temp_id.qr_svg(text, int), temp_id.qr_png(text, int), temp_id.qr_text(text)'
+		' TO %s', role);
+END
+$$;
+COMMENT ON FUNCTION temp_id.grant_app(regrole) IS 'grant an application role the API functions, and no table';
+
+CREATE FUNCTION temp_id.grant_analyst(role regrole) RETURNS void
+	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	EXECUTE format('GRANT USAGE ON SCHEMA temp_id TO %s', role);
+	EXECUTE format('GRANT USAGE ON TYPE temp_id.resident_id, temp_id.document_type,'
+				   ' temp_id.checkpoint TO %s', role);
+	EXECUTE format('GRANT SELECT ON temp_id.application_log, temp_id.scan_log,'
+				   ' temp_id.audit_trail, temp_id.daily_summary TO %s', role);
+	-- the views call the masking functions as the reader
+	EXECUTE format('GRANT EXECUTE ON FUNCTION temp_id.mask(temp_id.resident_id),'
+				   ' temp_id.mask_name(text) TO %s', role);
+END
+$$;
+COMMENT ON FUNCTION temp_id.grant_analyst(regrole) IS 'grant an analyst role read access to the history views only';
+
+REVOKE ALL ON FUNCTION temp_id.grant_app(regrole), temp_id.grant_analyst(regrole) FROM PUBLIC;
