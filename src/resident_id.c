@@ -118,11 +118,13 @@ resident_id_from_legacy(PG_FUNCTION_ARGS)
 	rid_status	st = rid_parse_legacy(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t),
 									  tid_today_ymd(), &body);
 
+	/* the hint is about the shape only: a bad date or province gets none */
 	if (st != RID_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("invalid first-generation resident ID number: %s", rid_status_text(st)),
-				 errhint("A first-generation number has exactly 15 digits.")));
+				 (st == RID_EMPTY || st == RID_BAD_LENGTH || st == RID_BAD_CHARACTERS) ?
+				 errhint("A first-generation number has exactly 15 digits.") : 0));
 	PG_RETURN_INT64((int64) body);
 }
 
