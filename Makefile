@@ -21,10 +21,10 @@ OBJS = \
 PG_CPPFLAGS = -I$(srcdir)/src
 SHLIB_LINK = -lqrencode -lpng
 
-REGRESS = resident_id qr_render
+REGRESS = resident_id qr_render lifecycle
 REGRESS_OPTS = --load-extension=temp_id
 
-ISOLATION =
+ISOLATION = quota_race quota_race_rr quota_race_serializable renewal_race double_confirm
 ISOLATION_OPTS = --inputdir=test/isolation --load-extension=temp_id
 
 TAP_TESTS = 1
