@@ -9,11 +9,13 @@
  * Columns of type resident_id are masked, and so are columns whose name
  * ends in "_name", so no audit row ever holds a full ID number or name.
  *
- * Restores: pg_dump reloads the audit table itself, so the rows it copies
- * into the audited tables must not be audited again.  pg_dump and
- * pg_restore both run with row_security off and load data with COPY; an
- * application never writes our tables with COPY, so a COPY under
- * row_security = off is taken as a restore and not audited.
+ * Restores: pg_dump reloads the audit table itself, so the rows it loads
+ * into the audited tables must not be audited again.  pg_dump's scripts and
+ * pg_restore both run with row_security = off, which no application session
+ * does; a write under row_security = off that does not come from one of our
+ * API functions is taken as a restore (COPY or --inserts) and not audited.
+ * Values are recorded in a fixed form (timestamps ISO 8601 in UTC), so the
+ * record does not depend on the writer's DateStyle or TimeZone.
  */
 #include "temp_id.h"
 
@@ -23,8 +25,9 @@
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
-#include "tcop/pquery.h"
 #include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
 #include "utils/datum.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
@@ -39,6 +42,7 @@ PG_FUNCTION_INFO_V1(audit_row);
 PG_FUNCTION_INFO_V1(append_only);
 
 bool		tid_purge_in_progress = false;
+bool		tid_in_api = false;
 
 static TidPlan audit_insert = {
 	"INSERT INTO temp_id.audit (clock_at, real_at, table_name, row_id, operation,"
@@ -51,8 +55,27 @@ static TidPlan audit_insert = {
 static bool
 restore_under_way(void)
 {
-	return !row_security && ActivePortal != NULL &&
-		ActivePortal->commandTag == CMDTAG_COPY;
+	return !row_security && !tid_in_api;
+}
+
+/* tid_in_api never outlives the transaction that set it, even on error. */
+static void
+reset_api_flag(XactEvent event, void *arg)
+{
+	tid_in_api = false;
+}
+
+void
+tid_enter_api(void)
+{
+	static bool registered = false;
+
+	if (!registered)
+	{
+		RegisterXactCallback(reset_api_flag, NULL);
+		registered = true;
+	}
+	tid_in_api = true;
 }
 
 static bool
@@ -73,6 +96,32 @@ name_ends_with(const char *name, const char *suffix)
 	return n >= s && strcmp(name + n - s, suffix) == 0;
 }
 
+/* A timestamptz as ISO 8601 in UTC, a date as ISO, whatever the session says. */
+static char *
+iso_text(Oid type, Datum value)
+{
+	struct pg_tm tm;
+	fsec_t		fsec = 0;
+	char		buf[MAXDATELEN + 2];
+
+	if (type == DATEOID)
+	{
+		DateADT		d = DatumGetDateADT(value);
+
+		if (DATE_NOT_FINITE(d))
+			return pstrdup(DATE_IS_NOBEGIN(d) ? "-infinity" : "infinity");
+		j2date(d + POSTGRES_EPOCH_JDATE, &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
+		EncodeDateOnly(&tm, USE_ISO_DATES, buf);
+		return pstrdup(buf);
+	}
+	if (TIMESTAMP_NOT_FINITE(DatumGetTimestampTz(value)) ||
+		timestamp2tm(DatumGetTimestampTz(value), NULL, &tm, &fsec, NULL, NULL) != 0)
+		return pstrdup(TIMESTAMP_IS_NOBEGIN(DatumGetTimestampTz(value)) ? "-infinity" : "infinity");
+	EncodeDateTime(&tm, fsec, false, 0, NULL, USE_XSD_DATES, buf);
+	strcat(buf, "Z");
+	return pstrdup(buf);
+}
+
 /* The value as audit JSON: masked where it is personal, raw for numbers. */
 static void
 append_value(StringInfo buf, Form_pg_attribute att, Datum value, bool isnull,
@@ -90,6 +139,11 @@ append_value(StringInfo buf, Form_pg_attribute att, Datum value, bool isnull,
 	if (att->atttypid == resident_id_type)
 	{
 		escape_json(buf, tid_mask_resident_id(DatumGetInt64(value)));
+		return;
+	}
+	if (att->atttypid == TIMESTAMPTZOID || att->atttypid == DATEOID)
+	{
+		escape_json(buf, iso_text(att->atttypid, value));
 		return;
 	}
 	getTypeOutputInfo(att->atttypid, &outfn, &varlena);

@@ -6,7 +6,7 @@
  * name our objects schema-qualified (operators too: OPERATOR(temp_id.=)),
  * because the SECURITY DEFINER functions run with search_path pinned to
  * pg_catalog, pg_temp.  If the extension is dropped and created again in
- * the same backend, the schema OID changes and every plan is prepared anew.
+ * the same backend, every plan is prepared anew.
  */
 #include "db.h"
 
@@ -19,7 +19,7 @@
 
 #define MAX_PLANS 64
 
-static Oid	cached_namespace = InvalidOid;
+static Oid	cached_generation = InvalidOid;
 static TidPlan *prepared[MAX_PLANS];
 static int	nprepared = 0;
 
@@ -41,13 +41,17 @@ tid_type(const char *name)
 	return typid;
 }
 
-/* Forget every plan when the extension was re-created in this backend. */
+/*
+ * Forget every plan when the extension was re-created in this backend.  The
+ * schema survives DROP EXTENSION (it is not a member), so the generation is
+ * the OID of our type, which does not.
+ */
 static void
 check_generation(void)
 {
-	Oid			nsp = tid_namespace();
+	Oid			generation = tid_type("resident_id");
 
-	if (nsp == cached_namespace)
+	if (generation == cached_generation)
 		return;
 	for (int i = 0; i < nprepared; i++)
 	{
@@ -55,7 +59,7 @@ check_generation(void)
 		prepared[i]->plan = NULL;
 	}
 	nprepared = 0;
-	cached_namespace = nsp;
+	cached_generation = generation;
 }
 
 static void

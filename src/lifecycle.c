@@ -154,27 +154,42 @@ require_arg(FunctionCallInfo fcinfo, int n, const char *name)
 				 errmsg("%s must not be null", name)));
 }
 
-/* A name is 1..64 characters, not blank, with no control characters. */
+/* White space for the blank-name check, beyond ASCII space. */
+static bool
+is_unicode_space(pg_wchar c)
+{
+	return c == 0x20 || c == 0xa0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200b) ||
+		c == 0x2028 || c == 0x2029 || c == 0x202f || c == 0x205f ||
+		c == 0x3000 || c == 0xfeff;
+}
+
+/*
+ * A name is 1..64 characters, not blank, with no control characters (C0,
+ * DEL or C1).  Checked by code point: in UTF-8 a C1 control is two bytes.
+ */
 static void
 check_full_name(text *t)
 {
 	const char *s = VARDATA_ANY(t);
 	int			len = VARSIZE_ANY_EXHDR(t);
+	bool		utf8 = GetDatabaseEncoding() == PG_UTF8;
 	bool		blank = true;
-	int			nchars;
+	int			nchars = 0;
 
 	pg_verifymbstr(s, len, false);
-	nchars = pg_mbstrlen_with_len(s, len);
-	for (int i = 0; i < len; i++)
+	for (int i = 0; i < len; nchars++)
 	{
-		unsigned char c = (unsigned char) s[i];
+		int			w = pg_mblen(s + i);
+		pg_wchar	c = utf8 ? utf8_to_unicode((const unsigned char *) s + i)
+			: (pg_wchar) (unsigned char) s[i];
 
-		if (c < 0x20 || c == 0x7f)
+		if (c < 0x20 || (c >= 0x7f && c <= 0x9f && (utf8 || w == 1)))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("full name must not contain control characters")));
-		if (c != ' ')
+		if (!is_unicode_space(c))
 			blank = false;
+		i += w;
 	}
 	if (blank)
 		ereport(ERROR,
@@ -283,6 +298,7 @@ tid_apply(PG_FUNCTION_ARGS)
 		have_id = true;
 	}
 
+	tid_enter_api();
 	SPI_connect();
 	if (!have_id || rid_region((uint64) id_number) / 10000 >= 81)
 		d.reason = "unsupported_document";
@@ -459,6 +475,7 @@ tid_confirm_identity(PG_FUNCTION_ARGS)
 	require_arg(fcinfo, 1, "passed");
 	app_id = PG_GETARG_INT64(0);
 
+	tid_enter_api();
 	SPI_connect();
 	{
 		Datum		v[1] = {Int64GetDatum(app_id)};
@@ -552,6 +569,7 @@ tid_revoke(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("a revocation needs a reason")));
 
+	tid_enter_api();
 	SPI_connect();
 	{
 		Datum		v[1] = {Int64GetDatum(cert_id)};
@@ -609,6 +627,7 @@ tid_quota_status(PG_FUNCTION_ARGS)
 	id_text = PG_GETARG_TEXT_PP(0);
 	id_number = tid_parse_resident_id(VARDATA_ANY(id_text), VARSIZE_ANY_EXHDR(id_text));
 
+	tid_enter_api();
 	SPI_connect();
 	read_holder(&holder_read, id_number, &h);
 	used = used_this_month(&h, now);

@@ -48,7 +48,10 @@ extern int64 tid_open_session(int64 certificate_id, TimestampTz now,
 							  const char *opened_by, bool passed,
 							  Datum score, bool score_null, text *provider_ref);
 
-/* audit.c: purge lifts the append-only guard for its own statement */
+/* audit.c: purge lifts the append-only guard for its own statement; the
+ * API functions mark their writes so the audit trigger can tell them from a
+ * restore */
 extern bool tid_purge_in_progress;
+extern void tid_enter_api(void);
 
 #endif							/* TEMP_ID_H */

@@ -227,6 +227,7 @@ tid_qr_code(PG_FUNCTION_ARGS)
 	Datum		out[3];
 	bool		outnull[3] = {false, false, false};
 
+	tid_enter_api();
 	SPI_connect();
 	{
 		Datum		v[1] = {Int64GetDatum(session_id)};
@@ -281,6 +282,7 @@ tid_reverify(PG_FUNCTION_ARGS)
 				 errmsg("invalid re-verification reason"),
 				 errhint("The reason is one of page_timeout, page_reopened, relogin.")));
 
+	tid_enter_api();
 	SPI_connect();
 	{
 		Datum		v[1] = {Int64GetDatum(cert_id)};
