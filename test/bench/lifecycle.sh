@@ -198,7 +198,11 @@ max_app() { psql -X -At -c "SELECT coalesce(max(id), 0) FROM $1.applications"; }
 # The machine may be shared, so the workloads of one client count
 # run interleaved in ROUNDS chunks (order rotating each round) and each
 # figure is the mean of its chunks: a burst of outside load then hits all
-# three alike instead of one.  lo/hi keep the spread of the chunks.
+# of them alike instead of one.  lo/hi keep the spread of the chunks.
+# Every chunk starts right after a CHECKPOINT, so each pays the same
+# full-page-write surge and none inherits another's checkpoint.  The pair
+# scripts look the person's number up in ids inside the apply statement
+# (one index probe), which the plain INSERT does not do.
 rounds=${ROUNDS:-5}
 chunk_secs=$(( (secs + rounds - 1) / rounds ))
 workloads=(plain temp_id plimpl)
