@@ -166,6 +166,7 @@ is_unicode_space(pg_wchar c)
 /*
  * A name is 1..64 characters, not blank, with no control characters (C0,
  * DEL or C1).  Checked by code point: in UTF-8 a C1 control is two bytes.
+ * The errors hide the statement, whose text may hold the name and number.
  */
 static void
 check_full_name(text *t)
@@ -186,7 +187,8 @@ check_full_name(text *t)
 		if (c < 0x20 || (c >= 0x7f && c <= 0x9f && (utf8 || w == 1)))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("full name must not contain control characters")));
+					 errmsg("full name must not contain control characters"),
+					 errhidestmt(true)));
 		if (!is_unicode_space(c))
 			blank = false;
 		i += w;
@@ -194,12 +196,14 @@ check_full_name(text *t)
 	if (blank)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("full name must not be empty or blank")));
+				 errmsg("full name must not be empty or blank"),
+				 errhidestmt(true)));
 	if (nchars > MAX_NAME_CHARS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("full name must be at most %d characters", MAX_NAME_CHARS),
-				 errdetail("The name given has %d characters.", nchars)));
+				 errdetail("The name given has %d characters.", nchars),
+				 errhidestmt(true)));
 }
 
 static void

@@ -5,7 +5,8 @@
  *		functions (see temp_id--1.0.sql), since the stored form is an int8.
  *
  * Errors never echo the input: an identity number is personal data and
- * must not reach the server log.
+ * must not reach the server log.  They also hide the statement
+ * (errhidestmt), whose text would usually hold the number.
  */
 #include "temp_id.h"
 
@@ -54,7 +55,8 @@ report_bad_number(rid_status st)
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 			 errmsg("invalid resident ID number: %s", rid_status_text(st)),
-			 hint ? errhint("%s", hint) : 0));
+			 hint ? errhint("%s", hint) : 0,
+			 errhidestmt(true)));
 }
 
 /* Parse text into the stored form; raises 22P02 naming the failed check. */
@@ -124,7 +126,8 @@ resident_id_from_legacy(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("invalid first-generation resident ID number: %s", rid_status_text(st)),
 				 (st == RID_EMPTY || st == RID_BAD_LENGTH || st == RID_BAD_CHARACTERS) ?
-				 errhint("A first-generation number has exactly 15 digits.") : 0));
+				 errhint("A first-generation number has exactly 15 digits.") : 0,
+				 errhidestmt(true)));
 	PG_RETURN_INT64((int64) body);
 }
 
