@@ -14,6 +14,7 @@ OBJS = \
 	src/db.o \
 	src/lifecycle.o \
 	src/audit.o \
+	src/token_text.o \
 	src/token.o \
 	src/scan.o \
 	src/purge.o

@@ -24,75 +24,6 @@
 PG_FUNCTION_INFO_V1(tid_qr_code);
 PG_FUNCTION_INFO_V1(tid_reverify);
 
-static const char base36[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-static const char base32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-
-static int
-put_base36(char *out, uint64 v)
-{
-	char		tmp[16];
-	int			n = 0;
-
-	do
-	{
-		tmp[n++] = base36[v % 36];
-		v /= 36;
-	} while (v > 0);
-	for (int i = 0; i < n; i++)
-		out[i] = tmp[n - 1 - i];
-	return n;
-}
-
-/* base 36, upper case, no leading zero, at most 12 digits (< 36^12 > 2^62) */
-static bool
-get_base36(const char *s, size_t len, int64 *out)
-{
-	uint64		v = 0;
-
-	if (len == 0 || len > 12 || (s[0] == '0' && len > 1))
-		return false;
-	for (size_t i = 0; i < len; i++)
-	{
-		const char *p = (s[i] != '\0') ? strchr(base36, s[i]) : NULL;
-
-		if (p == NULL)
-			return false;
-		v = v * 36 + (uint64) (p - base36);
-	}
-	if (v > (uint64) PG_INT64_MAX)
-		return false;
-	*out = (int64) v;
-	return true;
-}
-
-bool
-token_parse(const char *s, size_t len, TokenParts *out)
-{
-	const char *dot1,
-			   *dot2;
-
-	if (len > TOKEN_MAX_LEN || len < TOKEN_MAC_CHARS + 4)
-		return false;
-	dot1 = memchr(s, '.', len);
-	if (dot1 == NULL)
-		return false;
-	dot2 = memchr(dot1 + 1, '.', len - (dot1 + 1 - s));
-	if (dot2 == NULL || (size_t) (s + len - (dot2 + 1)) != TOKEN_MAC_CHARS)
-		return false;
-	if (!get_base36(s, dot1 - s, &out->certificate_id) ||
-		!get_base36(dot1 + 1, dot2 - dot1 - 1, &out->step))
-		return false;
-	for (int i = 0; i < TOKEN_MAC_CHARS; i++)
-	{
-		char		c = dot2[1 + i];
-
-		if (!((c >= 'A' && c <= 'Z') || (c >= '2' && c <= '7')))
-			return false;
-		out->mac[i] = c;
-	}
-	return true;
-}
-
 static void
 put_be64(uint8 *out, uint64 v)
 {
@@ -110,10 +41,6 @@ token_mac(const uint8 *secret, size_t secret_len, int64 certificate_id,
 	uint8		msg[3 + 16];
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
 	pg_hmac_ctx *ctx = pg_hmac_create(PG_SHA256);
-	uint64		acc = 0;
-	int			bits = 0,
-				n = 0;
-
 	memcpy(msg, "TI1", 3);
 	put_be64(msg + 3, (uint64) certificate_id);
 	put_be64(msg + 11, (uint64) step);
@@ -128,18 +55,7 @@ token_mac(const uint8 *secret, size_t secret_len, int64 certificate_id,
 				 errmsg("could not compute a token MAC")));
 	}
 	pg_hmac_free(ctx);
-
-	/* base 32 of the first 80 bits: 16 groups of 5 */
-	for (int i = 0; i < TOKEN_MAC_BYTES; i++)
-	{
-		acc = (acc << 8) | digest[i];
-		bits += 8;
-		while (bits >= 5)
-		{
-			bits -= 5;
-			out[n++] = base32[(acc >> bits) & 31];
-		}
-	}
+	token_mac_text(digest, out);
 }
 
 bool
@@ -156,15 +72,10 @@ char *
 token_format(const uint8 *secret, size_t secret_len, int64 certificate_id, int64 step)
 {
 	char	   *out = palloc(TOKEN_MAX_LEN + 1);
-	int			n = 0;
+	char		mac[TOKEN_MAC_CHARS];
 
-	n += put_base36(out + n, (uint64) certificate_id);
-	out[n++] = '.';
-	n += put_base36(out + n, (uint64) step);
-	out[n++] = '.';
-	token_mac(secret, secret_len, certificate_id, step, out + n);
-	n += TOKEN_MAC_CHARS;
-	out[n] = '\0';
+	token_mac(secret, secret_len, certificate_id, step, mac);
+	token_text(certificate_id, step, mac, out);
 	return out;
 }
 

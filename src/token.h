@@ -15,19 +15,7 @@
 
 #include "datatype/timestamp.h"
 
-#define TOKEN_MAC_BYTES		10
-#define TOKEN_MAC_CHARS		16
-#define TOKEN_MAX_LEN		64
-
-typedef struct TokenParts
-{
-	int64		certificate_id;
-	int64		step;
-	char		mac[TOKEN_MAC_CHARS];
-} TokenParts;
-
-/* false when the text is not a well-formed token; never raises */
-extern bool token_parse(const char *s, size_t len, TokenParts *out);
+#include "token_text.h"
 
 /* the MAC characters for (secret, id, step) */
 extern void token_mac(const uint8 *secret, size_t secret_len, int64 certificate_id,
