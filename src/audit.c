@@ -29,8 +29,8 @@
 #include "utils/date.h"
 #include "utils/datetime.h"
 #include "utils/datum.h"
-#include "utils/json.h"
 #include "utils/jsonb.h"
+#include "utils/numeric.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/rls.h"
@@ -122,53 +122,65 @@ iso_text(Oid type, Datum value)
 	return pstrdup(buf);
 }
 
+static void
+push_string(JsonbParseState **state, JsonbIteratorToken token, const char *str)
+{
+	JsonbValue	v;
+
+	v.type = jbvString;
+	v.val.string.val = (char *) str;
+	v.val.string.len = strlen(str);
+	pushJsonbValue(state, token, &v);
+}
+
 /* The value as audit JSON: masked where it is personal, raw for numbers. */
 static void
-append_value(StringInfo buf, Form_pg_attribute att, Datum value, bool isnull,
-			 Oid resident_id_type)
+push_value(JsonbParseState **state, Form_pg_attribute att, Datum value, bool isnull,
+		   Oid resident_id_type)
 {
+	Oid			type = att->atttypid;
+	JsonbValue	v;
 	Oid			outfn;
 	bool		varlena;
 	char	   *s;
 
 	if (isnull)
+		v.type = jbvNull;
+	else if (type == BOOLOID)
 	{
-		appendStringInfoString(buf, "null");
-		return;
+		v.type = jbvBool;
+		v.val.boolean = DatumGetBool(value);
 	}
-	if (att->atttypid == resident_id_type)
+	else if (type == INT2OID || type == INT4OID || type == INT8OID)
 	{
-		escape_json(buf, tid_mask_resident_id(DatumGetInt64(value)));
-		return;
+		v.type = jbvNumeric;
+		v.val.numeric = int64_to_numeric(type == INT8OID ? DatumGetInt64(value) :
+										 type == INT4OID ? DatumGetInt32(value) :
+										 DatumGetInt16(value));
 	}
-	if (att->atttypid == TIMESTAMPTZOID || att->atttypid == DATEOID)
-	{
-		escape_json(buf, iso_text(att->atttypid, value));
-		return;
-	}
-	getTypeOutputInfo(att->atttypid, &outfn, &varlena);
-	s = OidOutputFunctionCall(outfn, value);
-	if (name_ends_with(NameStr(att->attname), "_name"))
-		escape_json(buf, tid_mask_name(s));
-	else if (att->atttypid == BOOLOID)
-		appendStringInfoString(buf, *s == 't' ? "true" : "false");
-	else if (att->atttypid == INT2OID || att->atttypid == INT4OID ||
-			 att->atttypid == INT8OID)
-		appendStringInfoString(buf, s);
+	else if (type == resident_id_type)
+		return push_string(state, WJB_VALUE, tid_mask_resident_id(DatumGetInt64(value)));
+	else if (type == TIMESTAMPTZOID || type == DATEOID)
+		return push_string(state, WJB_VALUE, iso_text(type, value));
 	else
-		escape_json(buf, s);
+	{
+		getTypeOutputInfo(type, &outfn, &varlena);
+		s = OidOutputFunctionCall(outfn, value);
+		return push_string(state, WJB_VALUE,
+						   name_ends_with(NameStr(att->attname), "_name") ? tid_mask_name(s) : s);
+	}
+	pushJsonbValue(state, WJB_VALUE, &v);
 }
 
 /* {"column": value, ...} of every column (INSERT) or every changed one (UPDATE). */
 static Datum
 changes_json(Trigger *tg, TupleDesc desc, HeapTuple oldtup, HeapTuple newtup)
 {
-	StringInfoData buf;
+	JsonbParseState *state = NULL;
+	JsonbValue *result;
 	Oid			rid_type = tid_type("resident_id");
-	bool		first = true;
 
-	initStringInfo(&buf);
-	appendStringInfoChar(&buf, '{');
+	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
 	for (int i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
@@ -187,15 +199,11 @@ changes_json(Trigger *tg, TupleDesc desc, HeapTuple oldtup, HeapTuple newtup)
 				(isnull || datumIsEqual(value, oldvalue, att->attbyval, att->attlen)))
 				continue;
 		}
-		if (!first)
-			appendStringInfoString(&buf, ", ");
-		first = false;
-		escape_json(&buf, NameStr(att->attname));
-		appendStringInfoString(&buf, ": ");
-		append_value(&buf, att, value, isnull, rid_type);
+		push_string(&state, WJB_KEY, NameStr(att->attname));
+		push_value(&state, att, value, isnull, rid_type);
 	}
-	appendStringInfoChar(&buf, '}');
-	return DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data));
+	result = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	return JsonbPGetDatum(JsonbValueToJsonb(result));
 }
 
 /* Text of a named column, or a null. */

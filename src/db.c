@@ -14,12 +14,15 @@
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "parser/parse_type.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
 #define MAX_PLANS 64
 
 static Oid	cached_generation = InvalidOid;
+static bool generation_checked = false;
+static bool callback_registered = false;
 static TidPlan *prepared[MAX_PLANS];
 static int	nprepared = 0;
 
@@ -44,12 +47,29 @@ tid_type(const char *name)
 /*
  * Forget every plan when the extension was re-created in this backend.  The
  * schema survives DROP EXTENSION (it is not a member), so the generation is
- * the OID of our type, which does not.
+ * the OID of our type, which does not.  It is looked up again only after a
+ * type invalidation, not on every statement.
  */
+static void
+type_changed(Datum arg, int cacheid, uint32 hashvalue)
+{
+	generation_checked = false;
+}
+
 static void
 check_generation(void)
 {
-	Oid			generation = tid_type("resident_id");
+	Oid			generation;
+
+	if (generation_checked)
+		return;
+	if (!callback_registered)
+	{
+		CacheRegisterSyscacheCallback(TYPEOID, type_changed, (Datum) 0);
+		callback_registered = true;
+	}
+	generation = tid_type("resident_id");
+	generation_checked = true;
 
 	if (generation == cached_generation)
 		return;

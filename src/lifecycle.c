@@ -65,7 +65,8 @@ static TidPlan holder_lock = {
 };
 static TidPlan holder_insert = {
 	"INSERT INTO temp_id.holders (id_number, quota_month, quota_used)"
-	" VALUES ($1, $2, 0) ON CONFLICT DO NOTHING",
+	" VALUES ($1, $2, 0) ON CONFLICT DO NOTHING"
+	" RETURNING quota_month, quota_used, active_certificate_id, active_until",
 	2, {"temp_id.resident_id", "date"}
 };
 static TidPlan holder_update = {
@@ -206,14 +207,14 @@ check_full_name(text *t)
 				 errhidestmt(true)));
 }
 
+/* Fill h from the first row of the last result, if there is one. */
 static void
-read_holder(TidPlan *plan, int64 id_number, Holder *h)
+holder_from_result(uint64 rows, Holder *h)
 {
-	Datum		v[1] = {Int64GetDatum(id_number)};
 	bool		isnull;
 
 	memset(h, 0, sizeof(*h));
-	if (tid_exec(plan, v, NULL, 1) == 0)
+	if (rows == 0)
 		return;
 	h->found = true;
 	h->month = DatumGetDateADT(tid_col(1, &isnull));
@@ -224,19 +225,32 @@ read_holder(TidPlan *plan, int64 id_number, Holder *h)
 	h->has_active = h->has_active && !isnull;
 }
 
-/* Lock the person's row, creating it on first issue. */
+static void
+read_holder(TidPlan *plan, int64 id_number, Holder *h)
+{
+	Datum		v[1] = {Int64GetDatum(id_number)};
+
+	holder_from_result(tid_exec(plan, v, NULL, 1), h);
+}
+
+/*
+ * Lock the person's row.  Most people are new, so first try to insert it
+ * (the inserted row is ours, locked); if it exists, lock it.  A concurrent
+ * first insert that then rolls back leaves neither: try again.
+ */
 static void
 lock_holder(int64 id_number, TimestampTz now, Holder *h)
 {
+	Datum		v[2] = {Int64GetDatum(id_number), DateADTGetDatum(tid_month_date(now))};
+
 	for (;;)
 	{
-		Datum		v[2] = {Int64GetDatum(id_number), DateADTGetDatum(tid_month_date(now))};
-
+		holder_from_result(tid_exec(&holder_insert, v, NULL, 1), h);
+		if (h->found)
+			return;
 		read_holder(&holder_lock, id_number, h);
 		if (h->found)
 			return;
-		/* a concurrent first insert makes this a no-op; then lock theirs */
-		tid_exec(&holder_insert, v, NULL, 0);
 	}
 }
 
