@@ -125,6 +125,16 @@ CREATE TYPE temp_id.document_type AS ENUM (
 	'foreign_permanent_residence', 'residence_permit');
 CREATE TYPE temp_id.checkpoint AS ENUM (
 	'ticket_purchase', 'real_name_check', 'station_entry', 'boarding');
+-- States and reasons are enums rather than text with CHECK lists: the same
+-- guarantee, without re-compiling CHECK expressions on every statement.
+CREATE TYPE temp_id.application_status AS ENUM (
+	'pending_verification', 'issued', 'rejected', 'refused');
+CREATE TYPE temp_id.refusal_reason AS ENUM (
+	'unsupported_document', 'location_required', 'monthly_quota_exhausted',
+	'active_certificate', 'verification_timeout', 'identity_check_failed');
+CREATE TYPE temp_id.certificate_status AS ENUM ('issued', 'revoked');
+CREATE TYPE temp_id.session_opening AS ENUM (
+	'issue', 'page_timeout', 'page_reopened', 'relogin');
 
 CREATE SEQUENCE temp_id.applications_id_seq;
 CREATE TABLE temp_id.applications (
@@ -135,12 +145,8 @@ CREATE TABLE temp_id.applications (
 	full_name		text NOT NULL,
 	location		point,
 	account_id		text,
-	status			text NOT NULL CHECK (status IN
-						('pending_verification', 'issued', 'rejected', 'refused')),
-	reason			text CHECK (reason IN
-						('unsupported_document', 'location_required',
-						 'monthly_quota_exhausted', 'active_certificate',
-						 'verification_timeout', 'identity_check_failed')),
+	status			temp_id.application_status NOT NULL,
+	reason			temp_id.refusal_reason,
 	retry_after		timestamptz,
 	decided_at		timestamptz,
 	certificate_id	bigint,
@@ -158,7 +164,7 @@ CREATE INDEX applications_applied_at_idx ON temp_id.applications (applied_at);
 CREATE TABLE temp_id.holders (
 	id_number				temp_id.resident_id PRIMARY KEY,
 	quota_month				date NOT NULL,
-	quota_used				int NOT NULL CHECK (quota_used >= 0),
+	quota_used				int NOT NULL,
 	active_certificate_id	bigint,
 	active_until			timestamptz
 );
@@ -174,10 +180,10 @@ CREATE TABLE temp_id.certificates (
 	valid_until		timestamptz NOT NULL,
 	issue_month		date NOT NULL,
 	minor			boolean NOT NULL,
-	status			text NOT NULL DEFAULT 'issued' CHECK (status IN ('issued', 'revoked')),
+	status			temp_id.certificate_status NOT NULL DEFAULT 'issued',
 	revoked_at		timestamptz,
 	revoke_reason	text,
-	secret			bytea NOT NULL CHECK (length(secret) = 32)	-- token key; never shown
+	secret			bytea NOT NULL	-- 32-byte token key; never shown
 );
 ALTER SEQUENCE temp_id.certificates_id_seq OWNED BY temp_id.certificates.id;
 CREATE INDEX certificates_id_number_idx ON temp_id.certificates (id_number, valid_until);
@@ -189,8 +195,7 @@ CREATE TABLE temp_id.qr_sessions (
 	certificate_id	bigint NOT NULL REFERENCES temp_id.certificates,
 	opened_at		timestamptz NOT NULL,
 	expires_at		timestamptz NOT NULL,
-	opened_by		text NOT NULL CHECK (opened_by IN
-						('issue', 'page_timeout', 'page_reopened', 'relogin')),
+	opened_by		temp_id.session_opening NOT NULL,
 	passed			boolean NOT NULL,
 	score			real,
 	provider_ref	text
@@ -353,7 +358,7 @@ CREATE FUNCTION temp_id.account_history(account_id text)
 				   holder_name text, id_number text)
 	LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 BEGIN ATOMIC
-	SELECT a.id, a.applied_at, a.status, a.reason, a.certificate_id,
+	SELECT a.id, a.applied_at, a.status::text, a.reason::text, a.certificate_id,
 		   c.valid_from, c.valid_until,
 		   temp_id.mask_name(a.full_name), temp_id.mask(a.id_number)
 	FROM temp_id.applications a
@@ -457,7 +462,9 @@ CREATE FUNCTION temp_id.purge(older_than interval)
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA temp_id FROM PUBLIC;
 REVOKE ALL ON ALL TABLES IN SCHEMA temp_id FROM PUBLIC;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA temp_id FROM PUBLIC;
-REVOKE ALL ON TYPE temp_id.resident_id, temp_id.document_type, temp_id.checkpoint FROM PUBLIC;
+REVOKE ALL ON TYPE temp_id.resident_id, temp_id.document_type, temp_id.checkpoint,
+	temp_id.application_status, temp_id.refusal_reason, temp_id.certificate_status,
+	temp_id.session_opening FROM PUBLIC;
 
 CREATE FUNCTION temp_id.grant_app(role regrole) RETURNS void
 	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$

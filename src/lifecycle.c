@@ -78,17 +78,19 @@ static TidPlan holder_update = {
 static TidPlan app_insert = {
 	"INSERT INTO temp_id.applications (applied_at, document_type, id_number,"
 	" full_name, location, account_id, status, reason, retry_after, decided_at)"
-	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+	" VALUES ($1, $2, $3, $4, $5, $6, $7::temp_id.application_status,"
+	" $8::temp_id.refusal_reason, $9, $10) RETURNING id",
 	10, {"timestamptz", "temp_id.document_type", "temp_id.resident_id", "text",
 	"point", "text", "text", "text", "timestamptz", "timestamptz"}
 };
 static TidPlan app_lock = {
-	"SELECT applied_at, status, id_number, full_name, account_id"
+	"SELECT applied_at, status::text, id_number, full_name, account_id"
 	" FROM temp_id.applications WHERE id = $1 FOR UPDATE",
 	1, {"int8"}
 };
 static TidPlan app_decide = {
-	"UPDATE temp_id.applications SET status = $2, reason = $3, retry_after = $4,"
+	"UPDATE temp_id.applications SET status = $2::temp_id.application_status,"
+	" reason = $3::temp_id.refusal_reason, retry_after = $4,"
 	" decided_at = $5, certificate_id = $6, score = $7, provider_ref = $8"
 	" WHERE id = $1",
 	8, {"int8", "text", "text", "timestamptz", "timestamptz", "int8", "float4", "text"}
@@ -101,7 +103,7 @@ static TidPlan cert_insert = {
 	"timestamptz", "date", "bool", "bytea"}
 };
 static TidPlan cert_read = {
-	"SELECT id_number, status FROM temp_id.certificates WHERE id = $1",
+	"SELECT id_number FROM temp_id.certificates WHERE id = $1",
 	1, {"int8"}
 };
 static TidPlan cert_revoke = {
@@ -118,7 +120,7 @@ static TidPlan cert_latest_active = {
 static TidPlan session_open = {
 	"INSERT INTO temp_id.qr_sessions (certificate_id, opened_at, expires_at,"
 	" opened_by, passed, score, provider_ref)"
-	" VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+	" VALUES ($1, $2, $3, $4::temp_id.session_opening, $5, $6, $7) RETURNING id",
 	7, {"int8", "timestamptz", "timestamptz", "text", "bool", "float4", "text"}
 };
 

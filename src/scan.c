@@ -27,6 +27,7 @@
 #include "access/xlog.h"
 #include "catalog/index.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_enum.h"
 #include "executor/executor.h"
 #include "executor/tuptable.h"
 #include "fmgr.h"
@@ -38,6 +39,7 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "db.h"
@@ -59,6 +61,7 @@ typedef struct ScanCache
 				att_valid_until,
 				att_status,
 				att_secret;
+	Oid			issued;			/* OID of certificate_status 'issued' */
 	bool		direct_insert;
 	int			nindexes;
 	Oid		   *index_oids;
@@ -149,6 +152,11 @@ build_cache(void)
 	cache.att_valid_until = column(cache.certs_relid, "valid_until");
 	cache.att_status = column(cache.certs_relid, "status");
 	cache.att_secret = column(cache.certs_relid, "secret");
+	cache.issued = GetSysCacheOid2(ENUMTYPOIDNAME, Anum_pg_enum_oid,
+								   ObjectIdGetDatum(tid_type("certificate_status")),
+								   CStringGetDatum("issued"));
+	if (!OidIsValid(cache.issued))
+		elog(ERROR, "enum label temp_id.certificate_status 'issued' is missing");
 
 	scans = table_open(cache.scans_relid, AccessShareLock);
 	cache.direct_insert = plain_table(scans);
@@ -283,10 +291,8 @@ tid_verify_code(PG_FUNCTION_ARGS)
 			reason = "bad_signature";
 		else
 		{
-			text	   *status = DatumGetTextPP(slot->tts_values[cache.att_status - 1]);
-
 			have_cert = true;
-			if (VARSIZE_ANY_EXHDR(status) != 6 || memcmp(VARDATA_ANY(status), "issued", 6) != 0)
+			if (DatumGetObjectId(slot->tts_values[cache.att_status - 1]) != cache.issued)
 				reason = "certificate_revoked";
 			else if (now >= DatumGetTimestampTz(slot->tts_values[cache.att_valid_until - 1]))
 				reason = "certificate_expired";

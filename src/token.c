@@ -97,13 +97,13 @@ token_step_end(int64 step)
 }
 
 static TidPlan session_read = {
-	"SELECT s.certificate_id, s.expires_at, s.passed, c.status, c.valid_until, c.secret"
+	"SELECT s.certificate_id, s.expires_at, s.passed, c.status::text, c.valid_until, c.secret"
 	" FROM temp_id.qr_sessions s JOIN temp_id.certificates c ON c.id = s.certificate_id"
 	" WHERE s.id = $1",
 	1, {"int8"}
 };
 static TidPlan cert_state = {
-	"SELECT status, valid_until FROM temp_id.certificates WHERE id = $1 FOR SHARE",
+	"SELECT status::text, valid_until FROM temp_id.certificates WHERE id = $1 FOR SHARE",
 	1, {"int8"}
 };
 
