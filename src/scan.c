@@ -26,6 +26,7 @@
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/index.h"
+#include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_enum.h"
 #include "executor/executor.h"
@@ -70,6 +71,7 @@ typedef struct ScanCache
 
 static ScanCache cache;
 static bool callback_registered = false;
+static uint64 invalidations = 0;	/* bumped by every relevant invalidation */
 
 static TidPlan scan_insert = {
 	"INSERT INTO temp_id.scans (scanned_at, checkpoint, station, gate, accepted,"
@@ -81,7 +83,10 @@ static void
 invalidate(Datum arg, Oid relid)
 {
 	if (relid == InvalidOid || relid == cache.scans_relid || relid == cache.certs_relid)
+	{
 		cache.valid = false;
+		invalidations++;
+	}
 }
 
 static Oid
@@ -134,6 +139,7 @@ build_cache(void)
 	ListCell   *lc;
 	MemoryContext old;
 	int			i = 0;
+	uint64		seen;
 
 	if (!callback_registered)
 	{
@@ -142,8 +148,13 @@ build_cache(void)
 										  ALLOCSET_SMALL_SIZES);
 		callback_registered = true;
 	}
+	/*
+	 * Valid only if the build completes with no invalidation meanwhile: an
+	 * error (a lock timeout, say) part-way leaves it invalid, not half-built.
+	 */
+	cache.valid = false;
+	seen = invalidations;
 	MemoryContextReset(cache.cxt);
-	cache.valid = true;			/* an invalidation while building clears it again */
 	cache.scans_relid = relation_in_schema("scans", nsp);
 	cache.certs_relid = relation_in_schema("certificates", nsp);
 	cache.certs_pkey = relation_in_schema("certificates_pkey", nsp);
@@ -179,6 +190,7 @@ build_cache(void)
 	}
 	MemoryContextSwitchTo(old);
 	table_close(scans, AccessShareLock);
+	cache.valid = (seen == invalidations);
 }
 
 /* The certificate's row as of the active snapshot, or false. */
@@ -239,6 +251,20 @@ log_scan(Datum *values, bool *nulls)
 
 			iv[k] = values[a - 1];
 			in[k] = nulls[a - 1];
+		}
+		/*
+		 * An access method may keep state in ii_AmCache (BRIN keeps a
+		 * descriptor pointing at the index's relcache entry), which must not
+		 * outlive this call: give it a fresh copy whose cache starts empty.
+		 */
+		if (info->ii_AmCache != NULL || irel->rd_rel->relam != BTREE_AM_OID)
+		{
+			IndexInfo  *fresh = palloc(sizeof(IndexInfo));
+
+			memcpy(fresh, info, sizeof(IndexInfo));
+			fresh->ii_AmCache = NULL;
+			fresh->ii_Context = CurrentMemoryContext;
+			info = fresh;
 		}
 		index_insert(irel, iv, in, &tup->t_self, rel, UNIQUE_CHECK_NO, false, info);
 		index_close(irel, NoLock);
