@@ -22,7 +22,7 @@ OBJS = \
 PG_CPPFLAGS = -I$(srcdir)/src
 SHLIB_LINK = -lqrencode -lpng
 
-REGRESS = resident_id qr_render lifecycle tokens
+REGRESS = resident_id qr_render lifecycle history privileges tokens
 REGRESS_OPTS = --load-extension=temp_id
 
 ISOLATION = quota_race quota_race_rr quota_race_serializable renewal_race double_confirm
