@@ -215,7 +215,8 @@ CREATE TABLE temp_id.scans (
 	certificate_id	bigint
 );
 CREATE INDEX scans_station_idx ON temp_id.scans (station, scanned_at);
-CREATE INDEX scans_scanned_at_idx ON temp_id.scans USING brin (scanned_at);
+-- btree, not BRIN: daily_summary asks for min/max, which BRIN cannot answer
+CREATE INDEX scans_scanned_at_idx ON temp_id.scans (scanned_at);
 
 CREATE SEQUENCE temp_id.audit_id_seq;
 CREATE TABLE temp_id.audit (
@@ -364,8 +365,11 @@ BEGIN ATOMIC
 	FROM temp_id.applications a
 	LEFT JOIN temp_id.certificates c ON c.id = a.certificate_id
 	WHERE a.account_id = account_history.account_id
-	  AND a.applied_at > temp_id.clock() - current_setting('temp_id.history_window')::interval
-	  AND a.applied_at <= temp_id.clock()
+	  -- the setting may not exist before the module loads: default as it does;
+	  -- clock() in a sub-select is computed once, so the bounds are index conditions
+	  AND a.applied_at > (SELECT temp_id.clock()) -
+			coalesce(current_setting('temp_id.history_window', true), '1 month')::interval
+	  AND a.applied_at <= (SELECT temp_id.clock())
 	ORDER BY a.applied_at DESC, a.id DESC;
 END;
 
@@ -402,8 +406,10 @@ WITH zone AS (
 		   ((g::date + 1)::timestamp AT TIME ZONE zone.name) AS day_end
 	FROM zone, generate_series(
 		(SELECT least((SELECT min(applied_at) FROM temp_id.applications),
+					  (SELECT min(opened_at) FROM temp_id.qr_sessions),
 					  (SELECT min(scanned_at) FROM temp_id.scans)) AT TIME ZONE zone.name)::date,
 		(SELECT greatest((SELECT max(applied_at) FROM temp_id.applications),
+						 (SELECT max(opened_at) FROM temp_id.qr_sessions),
 						 (SELECT max(scanned_at) FROM temp_id.scans)) AT TIME ZONE zone.name)::date,
 		interval '1 day') g
 )
@@ -427,9 +433,10 @@ LATERAL (
 		   count(*) FILTER (WHERE x.reason = 'active_certificate') AS refused_active_certificate,
 		   count(*) FILTER (WHERE x.reason = 'verification_timeout') AS refused_verification_timeout,
 		   count(*) FILTER (WHERE x.status = 'pending_verification') AS pending,
-		   count(*) FILTER (WHERE x.status = 'issued' AND c.minor) AS minors_issued
+		   count(*) FILTER (WHERE x.status = 'issued' AND EXISTS (
+				SELECT 1 FROM temp_id.certificates c
+				WHERE c.id = x.certificate_id AND c.minor)) AS minors_issued
 	FROM temp_id.applications x
-	LEFT JOIN temp_id.certificates c ON c.id = x.certificate_id
 	WHERE x.applied_at >= d.day_start AND x.applied_at < d.day_end) a,
 LATERAL (
 	SELECT count(*) FILTER (WHERE q.passed) AS reverifications,

@@ -97,8 +97,8 @@ name_ends_with(const char *name, const char *suffix)
 }
 
 /* A timestamptz as ISO 8601 in UTC, a date as ISO, whatever the session says. */
-static char *
-iso_text(Oid type, Datum value)
+char *
+tid_iso_text(Oid type, Datum value)
 {
 	struct pg_tm tm;
 	fsec_t		fsec = 0;
@@ -161,7 +161,7 @@ push_value(JsonbParseState **state, Form_pg_attribute att, Datum value, bool isn
 	else if (type == resident_id_type)
 		return push_string(state, WJB_VALUE, tid_mask_resident_id(DatumGetInt64(value)));
 	else if (type == TIMESTAMPTZOID || type == DATEOID)
-		return push_string(state, WJB_VALUE, iso_text(type, value));
+		return push_string(state, WJB_VALUE, tid_iso_text(type, value));
 	else
 	{
 		getTypeOutputInfo(type, &outfn, &varlena);

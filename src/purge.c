@@ -16,6 +16,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/datetime.h"
 #include "utils/timestamp.h"
 
 #include "db.h"
@@ -35,8 +36,8 @@ static const struct
 		" WHERE valid_from < $1 AND issue_month < $3"
 		" AND NOT (status = 'issued' AND valid_until > $2)"},
 	{"qr_sessions",
-		"DELETE FROM temp_id.qr_sessions s WHERE (s.opened_at < $1 AND s.expires_at <= $2)"
-		" OR s.certificate_id IN (SELECT id FROM pg_temp.temp_id_purge_certs)"},
+		"DELETE FROM temp_id.qr_sessions s"
+		" WHERE s.certificate_id IN (SELECT id FROM pg_temp.temp_id_purge_certs)"},
 	{"certificates",
 		"DELETE FROM temp_id.certificates WHERE id IN (SELECT id FROM pg_temp.temp_id_purge_certs)"},
 	{"applications",
@@ -54,6 +55,18 @@ static const struct
 		" ELSE false END"},
 	{"drop_candidates", "DROP TABLE pg_temp.temp_id_purge_certs"},
 };
+
+/* ISO 8601 duration, whatever the session's IntervalStyle */
+static char *
+iso_interval(Interval *iv)
+{
+	struct pg_itm itm;
+	char		buf[MAXDATELEN + 1];
+
+	interval2itm(*iv, &itm);
+	EncodeInterval(&itm, INTSTYLE_ISO_8601, buf);
+	return pstrdup(buf);
+}
 
 Datum
 tid_purge(PG_FUNCTION_ARGS)
@@ -112,8 +125,8 @@ tid_purge(PG_FUNCTION_ARGS)
 
 	{
 		char	   *changes = psprintf("{\"older_than\": \"%s\", \"cutoff\": \"%s\", %s}",
-									   DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(older_than))),
-									   timestamptz_to_str(DatumGetTimestampTz(args[0])),
+									   iso_interval(older_than),
+									   tid_iso_text(TIMESTAMPTZOID, args[0]),
 									   summary.data);
 		Datum		v[3] = {TimestampTzGetDatum(now), TimestampTzGetDatum(GetCurrentTimestamp()),
 		CStringGetTextDatum(changes)};

@@ -32,6 +32,7 @@
 #include "executor/executor.h"
 #include "executor/tuptable.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "nodes/execnodes.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -217,10 +218,36 @@ fetch_certificate(int64 cert_id, TupleTableSlot **slot_out)
 	return found;
 }
 
+/*
+ * The SPI path runs as the table's owner: the caller (the app role) has
+ * EXECUTE on verify_code but, by design, no privilege on the table.
+ */
+static void
+insert_as_owner(Oid owner, Datum *values, const char *nulls)
+{
+	Oid			save_userid;
+	int			save_sec_context;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+	PG_TRY();
+	{
+		SPI_connect();
+		tid_exec(&scan_insert, values, nulls, 0);
+		SPI_finish();
+	}
+	PG_FINALLY();
+	{
+		SetUserIdAndSecContext(save_userid, save_sec_context);
+	}
+	PG_END_TRY();
+}
+
 static void
 log_scan(Datum *values, bool *nulls)
 {
 	Relation	rel = table_open(cache.scans_relid, RowExclusiveLock);
+	Oid			owner = rel->rd_rel->relowner;
 	HeapTuple	tup;
 
 	if (!cache.direct_insert || !cache.valid)
@@ -231,9 +258,7 @@ log_scan(Datum *values, bool *nulls)
 			n[i] = nulls[i] ? 'n' : ' ';
 		n[SCAN_NATTS] = '\0';
 		table_close(rel, NoLock);
-		SPI_connect();
-		tid_exec(&scan_insert, values, n, 0);
-		SPI_finish();
+		insert_as_owner(owner, values, n);
 		return;
 	}
 	tup = heap_form_tuple(RelationGetDescr(rel), values, nulls);

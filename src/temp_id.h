@@ -53,5 +53,7 @@ extern int64 tid_open_session(int64 certificate_id, TimestampTz now,
  * restore */
 extern bool tid_purge_in_progress;
 extern void tid_enter_api(void);
+/* a timestamptz as ISO 8601 UTC or a date as ISO, independent of DateStyle */
+extern char *tid_iso_text(Oid type, Datum value);
 
 #endif							/* TEMP_ID_H */
