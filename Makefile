@@ -34,3 +34,7 @@ PROVE_TESTS = test/t/*.pl
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# PGXS tracks no header dependencies: rebuild every object when a header
+# changes, so a struct layout never differs between two objects.
+$(OBJS): $(wildcard $(srcdir)/src/*.h)

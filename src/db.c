@@ -85,7 +85,7 @@ check_generation(void)
 static void
 prepare(TidPlan *p)
 {
-	Oid			types[12];
+	Oid			types[16];
 	SPIPlanPtr	plan;
 
 	for (int i = 0; i < p->nargs; i++)

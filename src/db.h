@@ -15,7 +15,7 @@ typedef struct TidPlan
 {
 	const char *sql;			/* names schema-qualified: search_path is pinned */
 	int			nargs;
-	const char *argtypes[12];	/* type names, resolved once per backend */
+	const char *argtypes[16];	/* type names, resolved once per backend */
 	SPIPlanPtr	plan;			/* filled in on first use */
 } TidPlan;
 

@@ -95,12 +95,22 @@ static TidPlan app_decide = {
 	" WHERE id = $1",
 	8, {"int8", "text", "text", "timestamptz", "timestamptz", "int8", "float4", "text"}
 };
-static TidPlan cert_insert = {
-	"INSERT INTO temp_id.certificates (application_id, id_number, holder_name,"
-	" account_id, valid_from, valid_until, issue_month, minor, secret)"
-	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-	9, {"int8", "temp_id.resident_id", "text", "text", "timestamptz",
-	"timestamptz", "date", "bool", "bytea"}
+static TidPlan issue_all = {
+	"WITH c AS (INSERT INTO temp_id.certificates (application_id, id_number,"
+	"  holder_name, account_id, valid_from, valid_until, issue_month, minor, secret)"
+	"  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id),"
+	" h AS (UPDATE temp_id.holders SET quota_month = $7, quota_used = $10,"
+	"  active_certificate_id = (SELECT id FROM c), active_until = $6"
+	"  WHERE id_number OPERATOR(temp_id.=) $2),"
+	" a AS (UPDATE temp_id.applications SET status = 'issued', reason = NULL,"
+	"  retry_after = NULL, decided_at = $5, certificate_id = (SELECT id FROM c),"
+	"  score = $11, provider_ref = $12 WHERE id = $1),"
+	" s AS (INSERT INTO temp_id.qr_sessions (certificate_id, opened_at, expires_at,"
+	"  opened_by, passed, score, provider_ref)"
+	"  SELECT id, $5, $13, 'issue', true, $11, $12 FROM c RETURNING id)"
+	" SELECT c.id, s.id FROM c, s",
+	13, {"int8", "temp_id.resident_id", "text", "text", "timestamptz", "timestamptz",
+	"date", "bool", "bytea", "int4", "float4", "text", "timestamptz"}
 };
 static TidPlan cert_read = {
 	"SELECT id_number FROM temp_id.certificates WHERE id = $1",
@@ -410,14 +420,19 @@ typedef struct Issued
 	int64		session_id;
 } Issued;
 
+/*
+ * Issue: the certificate, the person's count and latest validity, the
+ * application's decision and the first QR session, in one statement (one
+ * executor run instead of four).
+ */
 static Issued
 issue(int64 app_id, int64 id_number, Datum holder_name, Datum account_id,
 	  bool account_null, const Holder *h, TimestampTz now, FunctionCallInfo fcinfo)
 {
 	Issued		r;
 	bytea	   *secret = palloc(VARHDRSZ + SECRET_BYTES);
-	Datum		v[9];
-	char		n[10] = "         ";
+	Datum		v[13];
+	char		n[14] = "             ";
 	bool		isnull;
 
 	SET_VARSIZE(secret, VARHDRSZ + SECRET_BYTES);
@@ -438,41 +453,17 @@ issue(int64 app_id, int64 id_number, Datum holder_name, Datum account_id,
 	v[6] = DateADTGetDatum(tid_month_date(now));
 	v[7] = BoolGetDatum(is_minor(id_number, now));
 	v[8] = PointerGetDatum(secret);
-	tid_exec(&cert_insert, v, n, 1);
+	v[9] = Int32GetDatum(used_this_month(h, now) + 1);
+	v[10] = PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2);
+	if (PG_ARGISNULL(2))
+		n[10] = 'n';
+	v[11] = PG_ARGISNULL(3) ? (Datum) 0 : PG_GETARG_DATUM(3);
+	if (PG_ARGISNULL(3))
+		n[11] = 'n';
+	v[12] = TimestampTzGetDatum(tid_add_seconds(now, tid_session_ttl_s));
+	tid_exec(&issue_all, v, n, 1);
 	r.certificate_id = DatumGetInt64(tid_col(1, &isnull));
-
-	{
-		Datum		hv[5];
-
-		hv[0] = Int64GetDatum(id_number);
-		hv[1] = DateADTGetDatum(tid_month_date(now));
-		hv[2] = Int32GetDatum(used_this_month(h, now) + 1);
-		hv[3] = Int64GetDatum(r.certificate_id);
-		hv[4] = TimestampTzGetDatum(r.valid_until);
-		tid_exec(&holder_update, hv, NULL, 0);
-	}
-	{
-		Datum		av[8];
-		char		an[9] = "        ";
-
-		av[0] = Int64GetDatum(app_id);
-		av[1] = CStringGetTextDatum("issued");
-		av[2] = av[3] = (Datum) 0;
-		an[2] = an[3] = 'n';
-		av[4] = TimestampTzGetDatum(now);
-		av[5] = Int64GetDatum(r.certificate_id);
-		av[6] = PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2);
-		if (PG_ARGISNULL(2))
-			an[6] = 'n';
-		av[7] = PG_ARGISNULL(3) ? (Datum) 0 : PG_GETARG_DATUM(3);
-		if (PG_ARGISNULL(3))
-			an[7] = 'n';
-		tid_exec(&app_decide, av, an, 0);
-	}
-	r.session_id = tid_open_session(r.certificate_id, now, "issue", true,
-									PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2),
-									PG_ARGISNULL(2),
-									PG_ARGISNULL(3) ? NULL : PG_GETARG_TEXT_PP(3));
+	r.session_id = DatumGetInt64(tid_col(2, &isnull));
 	return r;
 }
 
