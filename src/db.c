@@ -120,6 +120,17 @@ tid_exec(TidPlan *p, Datum *values, const char *nulls, long tcount)
 	return SPI_processed;
 }
 
+void
+tid_exec_by_id(TidPlan *p, int64 id, const char *what)
+{
+	Datum		v[1] = {Int64GetDatum(id)};
+
+	if (tid_exec(p, v, NULL, 1) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s %lld does not exist", what, (long long) id)));
+}
+
 Datum
 tid_col(int n, bool *isnull)
 {

@@ -25,6 +25,9 @@ typedef struct TidPlan
  */
 extern uint64 tid_exec(TidPlan *p, Datum *values, const char *nulls, long tcount);
 
+/* Run a plan taking one int8 id; 22023 "<what> <id> does not exist" if no row. */
+extern void tid_exec_by_id(TidPlan *p, int64 id, const char *what);
+
 /* Column n (1-based) of row 0 of the last result; *isnull set. */
 extern Datum tid_col(int n, bool *isnull);
 

@@ -488,14 +488,7 @@ tid_confirm_identity(PG_FUNCTION_ARGS)
 
 	tid_enter_api();
 	SPI_connect();
-	{
-		Datum		v[1] = {Int64GetDatum(app_id)};
-
-		if (tid_exec(&app_lock, v, NULL, 1) == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("application %lld does not exist", (long long) app_id)));
-	}
+	tid_exec_by_id(&app_lock, app_id, "application");
 	applied_at = DatumGetTimestampTz(tid_col(1, &isnull));
 	status = TextDatumGetCString(tid_col(2, &isnull));
 	id_number = DatumGetInt64(tid_col(3, &isnull));
@@ -582,15 +575,8 @@ tid_revoke(PG_FUNCTION_ARGS)
 
 	tid_enter_api();
 	SPI_connect();
-	{
-		Datum		v[1] = {Int64GetDatum(cert_id)};
-
-		if (tid_exec(&cert_read, v, NULL, 1) == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("certificate %lld does not exist", (long long) cert_id)));
-		id_number = DatumGetInt64(tid_col(1, &isnull));
-	}
+	tid_exec_by_id(&cert_read, cert_id, "certificate");
+	id_number = DatumGetInt64(tid_col(1, &isnull));
 	/* same lock order as confirm_identity: the person first */
 	lock_holder(id_number, now, &h);
 	{

@@ -166,14 +166,7 @@ tid_qr_code(PG_FUNCTION_ARGS)
 
 	tid_enter_api();
 	SPI_connect();
-	{
-		Datum		v[1] = {Int64GetDatum(session_id)};
-
-		if (tid_exec(&session_read, v, NULL, 1) == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("QR session %lld does not exist", (long long) session_id)));
-	}
+	tid_exec_by_id(&session_read, session_id, "QR session");
 	cert_id = DatumGetInt64(tid_col(1, &isnull));
 	session_expires = DatumGetTimestampTz(tid_col(2, &isnull));
 	require_active(cert_id, TextDatumGetCString(tid_col(4, &isnull)),
@@ -221,14 +214,7 @@ tid_reverify(PG_FUNCTION_ARGS)
 
 	tid_enter_api();
 	SPI_connect();
-	{
-		Datum		v[1] = {Int64GetDatum(cert_id)};
-
-		if (tid_exec(&cert_state, v, NULL, 1) == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("certificate %lld does not exist", (long long) cert_id)));
-	}
+	tid_exec_by_id(&cert_state, cert_id, "certificate");
 	require_active(cert_id, TextDatumGetCString(tid_col(1, &isnull)),
 				   DatumGetTimestampTz(tid_col(2, &isnull)), now);
 	session_id = tid_open_session(cert_id, now, reason, passed,
