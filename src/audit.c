@@ -178,7 +178,7 @@ changes_json(Trigger *tg, TupleDesc desc, HeapTuple oldtup, HeapTuple newtup)
 {
 	JsonbParseState *state = NULL;
 	JsonbValue *result;
-	Oid			rid_type = tid_type("resident_id");
+	Oid			rid_type = tid_resident_id_type();
 
 	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
 	for (int i = 0; i < desc->natts; i++)

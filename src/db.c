@@ -105,6 +105,14 @@ prepare(TidPlan *p)
 	prepared[nprepared++] = p;
 }
 
+/* The resident_id type's OID, kept by check_generation: no look-up per call. */
+Oid
+tid_resident_id_type(void)
+{
+	check_generation();
+	return cached_generation;
+}
+
 uint64
 tid_exec(TidPlan *p, Datum *values, const char *nulls, long tcount)
 {

@@ -34,6 +34,7 @@ extern Datum tid_col(int n, bool *isnull);
 /* OID of temp_id's schema, and of a type in it, cached per backend. */
 extern Oid	tid_namespace(void);
 extern Oid	tid_type(const char *name);
+extern Oid	tid_resident_id_type(void);	/* cached until a pg_type change */
 
 /* Return one row from a function declared RETURNS TABLE. */
 extern Datum tid_return_row(FunctionCallInfo fcinfo, Datum *values, bool *nulls,
